@@ -1,0 +1,5 @@
+"""Europass digital credentials portal."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,24 @@
+"""The home page in a real browser, on a phone, in English and French."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_home_page_works_on_a_360px_phone_and_switches_to_french(live_server: Any, phone: Any) -> None:
+    phone.goto(live_server.url + "/")
+    assert phone.locator("html").get_attribute("lang") == "en"
+    assert phone.get_by_role("heading", level=1).is_visible()
+    # Nothing wider than the phone: no horizontal scrolling.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.get_by_role("button", name="FR").click()
+    phone.wait_for_load_state()
+    assert phone.locator("html").get_attribute("lang") == "fr"
+    assert phone.get_by_role("link", name="Vérifier un titre").is_visible()
+    phone.get_by_role("button", name="EN").click()
+    phone.wait_for_load_state()
+    assert phone.get_by_role("link", name="Verify a credential").is_visible()
