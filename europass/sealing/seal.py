@@ -1,0 +1,85 @@
+"""The e-seal: an enveloped XAdES Baseline B signature made with signxml, placed in ``<proof>``.
+
+A ``Sealer`` is built once per organisation key and reused for every credential (the hot loop of issuing): the key,
+certificates and signer configuration are prepared once. With a time-stamping authority, a SignatureTimeStamp
+over the canonicalised ``ds:SignatureValue`` is added (XAdES-B-T).
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from typing import TYPE_CHECKING
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from lxml import etree
+from signxml import DigestAlgorithm, SignatureMethod
+from signxml.algorithms import CanonicalizationMethod
+from signxml.xades import XAdESSigner
+
+from .keys import SealKey
+
+if TYPE_CHECKING:
+    from .timestamp import TimeStamper
+
+SNB = "http://data.europa.eu/snb"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+XADES = "http://uri.etsi.org/01903/v1.3.2#"
+C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+class Sealer:
+    def __init__(self, seal_key: SealKey, *, timestamper: TimeStamper | None = None) -> None:
+        self.seal_key = seal_key
+        self.timestamper = timestamper
+        algorithm = (
+            SignatureMethod.ECDSA_SHA256
+            if isinstance(seal_key.private_key, ec.EllipticCurvePrivateKey)
+            else SignatureMethod.RSA_SHA256
+        )
+        self._signer = XAdESSigner(
+            signature_algorithm=algorithm,
+            digest_algorithm=DigestAlgorithm.SHA256,
+            c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_1,
+        )
+        self._chain = [seal_key.certificate, *seal_key.chain]
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Sealer({self.seal_key!r})"
+
+    def seal(self, xml: bytes) -> bytes:
+        """Seal a credential document (bytes of an unsealed ``europassCredential``); returns the sealed bytes."""
+        root = etree.fromstring(xml, parser=_PARSER)
+        for old in root.findall(f"{{{SNB}}}proof"):
+            root.remove(old)
+        proof = etree.SubElement(root, f"{{{SNB}}}proof")
+        etree.SubElement(proof, f"{{{DS}}}Signature", Id="placeholder", nsmap={"ds": DS})
+        with self._lock:  # a signxml signer keeps per-call state
+            self._signer._tokens_used.clear()  # Ids need only be unique within one document: keep memory flat
+            signed = self._signer.sign(root, key=self.seal_key.private_key, cert=self._chain)
+        if self.timestamper is not None:
+            self._add_timestamp(signed)
+        return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
+
+    def _add_timestamp(self, signed: etree._Element) -> None:
+        signature = signed.find(f".//{{{DS}}}Signature")
+        assert signature is not None and self.timestamper is not None
+        value = signature.find(f"{{{DS}}}SignatureValue")
+        qualifying = signature.find(f".//{{{XADES}}}QualifyingProperties")
+        assert value is not None and qualifying is not None
+        imprint_data = etree.tostring(value, method="c14n", exclusive=True)
+        token = self.timestamper.timestamp(imprint_data)
+        unsigned = etree.SubElement(qualifying, f"{{{XADES}}}UnsignedProperties")
+        properties = etree.SubElement(unsigned, f"{{{XADES}}}UnsignedSignatureProperties")
+        stamp = etree.SubElement(
+            properties, f"{{{XADES}}}SignatureTimeStamp", Id=f"TS-{signature.get('Id', 'sig')}"
+        )
+        etree.SubElement(stamp, f"{{{DS}}}CanonicalizationMethod", Algorithm=C14N)
+        etree.SubElement(stamp, f"{{{XADES}}}EncapsulatedTimeStamp").text = base64.b64encode(token).decode()
+
+
+def seal(document: bytes, key: SealKey) -> bytes:
+    """Convenience for one document; for many, build one ``Sealer`` and reuse it."""
+    return Sealer(key).seal(document)

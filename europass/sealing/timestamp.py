@@ -1,0 +1,162 @@
+"""RFC 3161 time-stamps: a client for a time-stamping authority, and verification of a token (imprint and TSA
+signature), with asn1crypto for the ASN.1 and cryptography for the signature."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import urllib.request
+from dataclasses import dataclass
+
+from asn1crypto import algos, cms, tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from .errors import SealingError
+
+_HASHES: dict[str, type[hashes.SHA1 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
+    "sha1": hashes.SHA1,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+
+
+class TimeStamper:
+    def __init__(self, url: str, *, timeout: float = 5, digest: str = "sha256") -> None:
+        self.url = url
+        self.timeout = timeout
+        self.digest = digest
+
+    def __repr__(self) -> str:
+        return f"TimeStamper({self.url!r})"
+
+    def timestamp(self, data: bytes) -> bytes:
+        nonce = secrets.randbits(63)
+        request = tsp.TimeStampReq(
+            {
+                "version": "v1",
+                "message_imprint": {
+                    "hash_algorithm": {"algorithm": self.digest},
+                    "hashed_message": hashlib.new(self.digest, data).digest(),
+                },
+                "nonce": nonce,
+                "cert_req": True,
+            }
+        )
+        http = urllib.request.Request(  # noqa: S310 - the TSA URL is the operator's configuration
+            self.url,
+            data=request.dump(),
+            headers={"Content-Type": "application/timestamp-query"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(http, timeout=self.timeout) as response:  # noqa: S310
+                body = response.read(1024 * 1024)
+        except OSError as error:
+            raise SealingError(
+                "tsa_unreachable",
+                f"The time-stamping authority could not be reached ({type(error).__name__}).",
+                f"L'autorité d'horodatage n'a pas pu être jointe ({type(error).__name__}).",
+            ) from None
+        reply = tsp.TimeStampResp.load(body)
+        if reply["status"]["status"].native not in ("granted", "granted_with_mods"):
+            raise SealingError(
+                "tsa_refused",
+                "The time-stamping authority refused the request.",
+                "L'autorité d'horodatage a refusé la demande.",
+            )
+        token = reply["time_stamp_token"]
+        info = token["content"]["encap_content_info"]["content"].parsed
+        if info["nonce"].native != nonce:
+            raise SealingError(
+                "tsa_nonce",
+                "The time-stamp answer does not match the request.",
+                "La réponse d'horodatage ne correspond pas à la demande.",
+            )
+        return bytes(token.dump())
+
+
+@dataclass(frozen=True)
+class TimestampInfo:
+    gen_time: dt.datetime
+    tsa_cert_der: bytes | None
+    certificates: tuple[bytes, ...]
+    hash_ok: bool
+    signature_ok: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.hash_ok and self.signature_ok
+
+
+def _verify_signature(public_der: bytes, signature: bytes, data: bytes, algo: str, digest: str) -> bool:
+    key = serialization.load_der_public_key(public_der)
+    hash_algorithm = _HASHES.get(digest, hashes.SHA256)()
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            if algo == "rsassa_pss":
+                key.verify(
+                    signature,
+                    data,
+                    padding.PSS(padding.MGF1(hash_algorithm), padding.PSS.AUTO),
+                    hash_algorithm,
+                )
+            else:
+                key.verify(signature, data, padding.PKCS1v15(), hash_algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, data, ec.ECDSA(hash_algorithm))
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True
+
+
+def verify_timestamp_token(token_der: bytes, data: bytes) -> TimestampInfo:
+    """Check a TimeStampToken over ``data``: the imprint, and the TSA's signature over the signed attributes."""
+    content = cms.ContentInfo.load(token_der)
+    signed = content["content"]
+    info = signed["encap_content_info"]["content"].parsed
+    imprint = info["message_imprint"]
+    digest_name = imprint["hash_algorithm"]["algorithm"].native
+    hash_ok = hashlib.new(digest_name, data).digest() == imprint["hashed_message"].native
+    certificates = [c.chosen for c in signed["certificates"] if isinstance(c.chosen, asn1_x509.Certificate)]
+    signer = signed["signer_infos"][0]
+    sid = signer["sid"]
+    tsa_cert = None
+    for cert in certificates:
+        if sid.name == "issuer_and_serial_number":
+            if (
+                cert.issuer == sid.chosen["issuer"]
+                and cert.serial_number == sid.chosen["serial_number"].native
+            ):
+                tsa_cert = cert
+        elif cert.key_identifier == sid.chosen.native:
+            tsa_cert = cert
+    signature_ok = False
+    if tsa_cert is not None:
+        signer_digest = signer["digest_algorithm"]["algorithm"].native
+        encap = bytes(signed["encap_content_info"]["content"].contents)
+        attrs = signer["signed_attrs"]
+        message_digest = next(
+            (a["values"][0].native for a in attrs if a["type"].native == "message_digest"), None
+        )
+        algo: algos.SignedDigestAlgorithm = signer["signature_algorithm"]
+        signature_ok = message_digest == hashlib.new(signer_digest, encap).digest() and _verify_signature(
+            tsa_cert.public_key.dump(),
+            signer["signature"].native,
+            attrs.untag().dump(),
+            algo.signature_algo,
+            signer_digest,
+        )
+    return TimestampInfo(
+        gen_time=info["gen_time"].native.astimezone(dt.UTC),
+        tsa_cert_der=tsa_cert.dump() if tsa_cert is not None else None,
+        certificates=tuple(cert.dump() for cert in certificates),
+        hash_ok=hash_ok,
+        signature_ok=signature_ok,
+    )
