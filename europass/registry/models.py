@@ -1,0 +1,197 @@
+"""The register: awarding bodies, qualifications with EQF/NQF levels and learning outcomes, accreditations.
+
+Multilingual values are JSON objects keyed by language code (``{"en": ..., "fr": ...}``); learning outcomes are an
+ordered list of such objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .text import pick
+
+country_code_validator = RegexValidator(r"^[A-Z]{2}$", _("Use a two-letter ISO 3166 country code, e.g. FR."))
+
+
+class Organisation(models.Model):
+    """An awarding body (university, VET school, public employment service...)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField(_("short name"), unique=True)
+    legal_name = models.CharField(_("legal name"), max_length=255)
+    name_translations = models.JSONField(
+        _("name in other languages"), default=dict, blank=True, help_text=_('e.g. {"fr": "Université..."}')
+    )
+    legal_identifier = models.CharField(
+        _("legal identifier"),
+        max_length=100,
+        help_text=_("VAT or national registration number, e.g. VATFR-12345678901"),
+    )
+    country = models.CharField(_("country"), max_length=2, validators=[country_code_validator])
+    address = models.TextField(_("address"), blank=True)
+    email = models.EmailField(_("contact email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["legal_name"]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    def name(self, lang: str | None = None) -> str:
+        return pick({"en": self.legal_name, **self.name_translations}, lang) or self.legal_name
+
+    @property
+    def uri(self) -> str:
+        return f"{settings.SITE_URL}/registry/organisations/{self.slug}"
+
+
+class Qualification(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(
+        _("code"),
+        max_length=64,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", _("Letters, digits, dot, dash, underscore."))
+        ],
+    )
+    uri = models.URLField(
+        _("public URI"), blank=True, help_text=_("Left blank: this portal's register page.")
+    )
+    title = models.JSONField(_("title"), default=dict, help_text=_('{"en": "...", "fr": "..."}'))
+    description = models.JSONField(_("description"), default=dict, blank=True)
+    eqf_level = models.PositiveSmallIntegerField(
+        _("EQF level"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(8)]
+    )
+    nqf_level = models.CharField(_("NQF level"), max_length=20, blank=True)
+    isced_f_code = models.CharField(
+        _("ISCED-F field"),
+        max_length=4,
+        blank=True,
+        validators=[RegexValidator(r"^\d{2,4}$", _("An ISCED-F 2013 code of 2 to 4 digits, e.g. 0613."))],
+    )
+    credits = models.DecimalField(_("credits (ECTS)"), max_digits=6, decimal_places=1, null=True, blank=True)
+    learning_outcomes = models.JSONField(_("learning outcomes"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("qualification")
+        verbose_name_plural = _("qualifications")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(eqf_level__isnull=True) | models.Q(eqf_level__gte=1, eqf_level__lte=8),
+                name="qualification_eqf_level_1_8",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.title_text()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:qualification", kwargs={"code": self.code})
+
+    def title_text(self, lang: str | None = None) -> str:
+        return pick(self.title, lang) or self.code
+
+    def description_text(self, lang: str | None = None) -> str:
+        return pick(self.description, lang)
+
+    def outcomes_text(self, lang: str | None = None) -> list[str]:
+        return [pick(outcome, lang) for outcome in self.learning_outcomes]
+
+    @property
+    def public_uri(self) -> str:
+        return self.uri or f"{settings.SITE_URL}/registry/qualifications/{self.code}"
+
+
+class AccreditationQuerySet(models.QuerySet["Accreditation"]):
+    def valid_on(self, day: dt.date) -> AccreditationQuerySet:
+        return self.filter(valid_from__lte=day).filter(
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=day)
+        )
+
+
+class Accreditation(models.Model):
+    """An organisation may award a qualification from one date until another (open-ended when blank)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="accreditations")
+    qualification = models.ForeignKey(Qualification, on_delete=models.CASCADE, related_name="accreditations")
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    objects = AccreditationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("accreditation")
+        verbose_name_plural = _("accreditations")
+        ordering = ["organisation", "qualification"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="accreditation_dates_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.qualification.code}"
+
+    def covers(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+class TrustAnchor(models.Model):
+    """A CA certificate the verifier trusts: added by hand by a platform admin or imported from a trusted list.
+
+    Change anchors only through ``europass.registry.services`` (it validates the certificate and tells every
+    process that the cached trust store is stale).
+    """
+
+    MANUAL = "manual"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=255)
+    certificate_pem = models.TextField(_("certificate (PEM)"))
+    fingerprint_sha256 = models.CharField(
+        _("SHA-256 fingerprint"), max_length=64, unique=True, editable=False
+    )
+    subject = models.CharField(_("subject"), max_length=1000, editable=False)
+    not_valid_before = models.DateTimeField(_("valid from"), editable=False)
+    not_valid_after = models.DateTimeField(_("valid until"), editable=False)
+    qualified_for_seals = models.BooleanField(
+        _("qualified for electronic seals"),
+        default=False,
+        help_text=_("Listed in an EU trusted list as a qualified CA for electronic seals."),
+    )
+    source = models.CharField(
+        _("source"), max_length=64, default=MANUAL, help_text=_('"manual" or "trusted list <territory>"')
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("trust anchor")
+        verbose_name_plural = _("trust anchors")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

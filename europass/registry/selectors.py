@@ -1,0 +1,181 @@
+"""Reads of the register."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from typing import TYPE_CHECKING
+
+from django.core.cache import cache
+from django.db.models import Prefetch, Q, QuerySet
+
+from .models import Accreditation, Organisation, Qualification, TrustAnchor
+
+if TYPE_CHECKING:
+    from europass.sealing.trust import TrustStore
+
+TRUST_VERSION_KEY = "trust-version"
+
+
+def qualification_list(*, search: str = "", eqf_level: int | None = None) -> QuerySet[Qualification]:
+    qs = Qualification.objects.filter(status=Qualification.Status.ACTIVE)
+    if search:
+        qs = qs.filter(Q(code__icontains=search) | Q(title__icontains=search))
+    if eqf_level:
+        qs = qs.filter(eqf_level=eqf_level)
+    return qs.order_by("code")
+
+
+def accredited_qualifications(
+    organisation: Organisation, *, on: dt.date | None = None
+) -> QuerySet[Qualification]:
+    accreditations = Accreditation.objects.filter(organisation=organisation)
+    if on is not None:
+        accreditations = accreditations.valid_on(on)
+    return Qualification.objects.filter(pk__in=accreditations.values("qualification")).order_by("code")
+
+
+def awarding_bodies_for(qualification: Qualification) -> QuerySet[Accreditation]:
+    return qualification.accreditations.select_related("organisation").order_by("organisation__legal_name")
+
+
+def organisation_accreditations(organisation: Organisation) -> QuerySet[Accreditation]:
+    return organisation.accreditations.select_related("qualification").order_by("qualification__code")
+
+
+def qualification_with_awarding_bodies(code: str) -> Qualification | None:
+    return (
+        Qualification.objects.prefetch_related(
+            Prefetch(
+                "accreditations",
+                queryset=Accreditation.objects.select_related("organisation").order_by(
+                    "organisation__legal_name"
+                ),
+            )
+        )
+        .filter(code=code)
+        .first()
+    )
+
+
+# --- trust anchors ----------------------------------------------------------------------------------------------
+
+
+def trust_anchor_list(*, active: bool | None = None) -> QuerySet[TrustAnchor]:
+    qs = TrustAnchor.objects.all()
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs.order_by("name")
+
+
+_store_lock = threading.Lock()
+_store: tuple[str, TrustStore] | None = None
+
+
+def trust_version() -> str:
+    """The current trust version shared by every process (set once if the cache has none)."""
+    version = cache.get(TRUST_VERSION_KEY)
+    if version is None:
+        cache.add(TRUST_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(TRUST_VERSION_KEY) or "unversioned"
+    return str(version)
+
+
+def build_trust_store() -> TrustStore:
+    """A new trust store from the active anchors (prefer ``trust_store()``, which caches it)."""
+    from europass.sealing.trust import TrustAnchor as Anchor
+    from europass.sealing.trust import TrustStore
+
+    from .services import pem_to_der
+
+    anchors = [
+        Anchor(certificate_der=pem_to_der(pem), name=name, qualified_for_seals=qualified)
+        for name, pem, qualified in TrustAnchor.objects.filter(active=True)
+        .order_by("pk")
+        .values_list("name", "certificate_pem", "qualified_for_seals")
+    ]
+    return TrustStore(anchors)
+
+
+def trust_store() -> TrustStore:
+    """The trust store of the active anchors, built once per process and rebuilt only when the anchors change.
+
+    Services that change anchors put a new version in the shared cache; here the version is compared (one
+    cache read) and the store rebuilt only when it differs.
+    """
+    global _store
+    version = trust_version()
+    current = _store
+    if current is not None and current[0] == version:
+        return current[1]
+    with _store_lock:
+        current = _store
+        if current is not None and current[0] == version:
+            return current[1]
+        store = build_trust_store()
+        _store = (version, store)
+        return store
+
+
+# --- public documents (JSON) ------------------------------------------------------------------------------------
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def qualification_document(qualification: Qualification) -> dict[str, object]:
+    """The public JSON document of a qualification (uses prefetched ``accreditations`` when present)."""
+    accreditations = sorted(
+        qualification.accreditations.all(), key=lambda a: (a.organisation.legal_name, a.valid_from)
+    )
+    return {
+        "code": qualification.code,
+        "uri": qualification.public_uri,
+        "titles": qualification.title,
+        "descriptions": qualification.description,
+        "eqf_level": qualification.eqf_level,
+        "nqf_level": qualification.nqf_level or None,
+        "isced_f_code": qualification.isced_f_code or None,
+        "credits": float(qualification.credits) if qualification.credits is not None else None,
+        "learning_outcomes": qualification.learning_outcomes,
+        "status": qualification.status,
+        "awarding_bodies": [
+            {
+                "name": a.organisation.legal_name,
+                "uri": a.organisation.uri,
+                "legal_identifier": a.organisation.legal_identifier,
+                "country": a.organisation.country,
+                "valid_from": _iso(a.valid_from),
+                "valid_until": _iso(a.valid_until),
+            }
+            for a in accreditations
+        ],
+    }
+
+
+def organisation_document(
+    organisation: Organisation, accreditations: list[Accreditation]
+) -> dict[str, object]:
+    return {
+        "name": organisation.legal_name,
+        "names": {"en": organisation.legal_name, **organisation.name_translations},
+        "uri": organisation.uri,
+        "legal_identifier": organisation.legal_identifier,
+        "country": organisation.country,
+        "address": organisation.address or None,
+        "email": organisation.email or None,
+        "website": organisation.website or None,
+        "accreditations": [
+            {
+                "qualification": a.qualification.code,
+                "qualification_uri": a.qualification.public_uri,
+                "titles": a.qualification.title,
+                "eqf_level": a.qualification.eqf_level,
+                "valid_from": _iso(a.valid_from),
+                "valid_until": _iso(a.valid_until),
+            }
+            for a in accreditations
+        ],
+    }

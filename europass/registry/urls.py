@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "registry"
+urlpatterns = [
+    path("qualifications/", views.qualification_index, name="qualifications"),
+    path("qualifications/<str:code>", views.qualification_detail, name="qualification"),
+    path("organisations/<slug:slug>", views.organisation_detail, name="organisation"),
+]

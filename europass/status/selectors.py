@@ -1,0 +1,64 @@
+"""Read status lists: the published credential, and the revocation bit of one entry."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.urls import Resolver404, resolve
+
+from .models import StatusList
+
+
+def is_set(bits: bytes, index: int) -> bool:
+    byte, offset = divmod(index, 8)
+    return byte < len(bits) and bool(bits[byte] & (0x80 >> offset))
+
+
+def encoded_list(status_list: StatusList) -> str:
+    """GZIP-compressed, base64url-encoded bitstring with a multibase 'u' prefix (W3C Bitstring Status List)."""
+    raw = bytes(status_list.bits or b"").ljust(status_list.size // 8, b"\0")
+    compressed = gzip.compress(raw, mtime=0)
+    return "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode()
+
+
+def decode_list(encoded: str) -> bytes:
+    value = encoded[1:] if encoded.startswith("u") else encoded
+    padded = value + "=" * (-len(value) % 4)
+    compressed = base64.urlsafe_b64decode(padded)
+    with gzip.GzipFile(fileobj=io.BytesIO(compressed)) as handle:
+        return handle.read(4 * 1024 * 1024)  # bounded: no decompression bomb
+
+
+def status_list_credential(status_list: StatusList) -> dict[str, Any]:
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": status_list.url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": status_list.organisation.uri,
+        "validFrom": status_list.updated_at.isoformat(),
+        "credentialSubject": {
+            "id": f"{status_list.url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": status_list.purpose,
+            "encodedList": encoded_list(status_list),
+        },
+    }
+
+
+def local_status_list(url: str) -> StatusList | None:
+    """The status list behind a URL of this very portal, or None if the URL is not ours."""
+    parts, site = urlsplit(url), urlsplit(settings.SITE_URL)
+    if (parts.scheme, parts.netloc) != (site.scheme, site.netloc):
+        return None
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    if match.view_name != "status:list":
+        return None
+    return StatusList.objects.filter(public_id=match.kwargs["public_id"]).first()
