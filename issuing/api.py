@@ -1,0 +1,187 @@
+"""The issuing API: upload a sheet, confirm, follow progress, list, revoke, issue one credential from JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from europass.core.errors import ApplicationError
+
+from . import selectors
+from .forms import read_upload
+from .models import Batch, IssuedCredential
+from .services.batches import batch_confirm, batch_progress, batch_upload
+from .services.issue_one import credential_issue_one
+from .services.revocation import credential_revoke
+from .sheets.limits import SheetLimits
+
+
+class ProblemSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    row = serializers.IntegerField(allow_null=True)
+    column = serializers.CharField(allow_blank=True, allow_null=True)
+    value = serializers.CharField(allow_blank=True, allow_null=True)
+    message = serializers.CharField()
+    severity = serializers.CharField()
+
+
+class BatchOutput(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.UUIDField(source="public_id")
+    organisation = serializers.CharField(source="organisation.slug")
+    filename = serializers.CharField()
+    status = serializers.CharField()
+    total = serializers.IntegerField()
+    problems = ProblemSerializer(many=True)
+    created_at = serializers.DateTimeField()
+    progress = serializers.SerializerMethodField()
+
+    def get_progress(self, batch: Batch) -> dict[str, Any]:
+        return batch_progress(batch).to_json()
+
+
+class CredentialOutput(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.UUIDField(source="public_id")
+    credential_id = serializers.CharField()
+    batch = serializers.UUIDField(source="batch.public_id", allow_null=True, default=None)
+    row = serializers.IntegerField(source="row_number", allow_null=True)
+    holder_name = serializers.CharField()
+    holder_email = serializers.EmailField()
+    learner_id = serializers.CharField()
+    qualification = serializers.CharField(source="qualification.code")
+    award_date = serializers.DateField()
+    valid_until = serializers.DateField(allow_null=True)
+    status = serializers.CharField()
+    failure_reason = serializers.CharField()
+    delivery = serializers.CharField()
+    sealed_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class BatchUploadApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Upload a spreadsheet (XLSX, ODS or CSV): the whole sheet is validated, nothing is sealed yet",
+        request={"multipart/form-data": inline_serializer("SheetUpload", {"file": serializers.FileField()})},
+        responses={201: BatchOutput},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        organisation = selectors.organisation_for(request.user, slug)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ApplicationError("Send the spreadsheet in the multipart field 'file'.", code="file_missing")
+        data = read_upload(upload, limit=SheetLimits.from_settings().max_bytes)
+        batch = batch_upload(
+            organisation=organisation, actor=request.user, data=data, filename=upload.name or "sheet"
+        )
+        return Response(BatchOutput(batch).data, status=201)
+
+
+class BatchDetailApi(APIView):
+    @extend_schema(summary="A batch with its validation result and live progress", responses=BatchOutput)
+    def get(self, request: Request, public_id: str) -> Response:
+        return Response(BatchOutput(selectors.batch_for(request.user, public_id)).data)
+
+
+class BatchConfirmApi(APIView):
+    @extend_schema(
+        summary="Confirm a valid batch: its credentials are sealed by the workers",
+        request=None,
+        responses=BatchOutput,
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        batch = batch_confirm(batch=selectors.batch_for(request.user, public_id), actor=request.user)
+        return Response(BatchOutput(batch).data, status=202)
+
+
+class BatchCredentialsApi(APIView):
+    @extend_schema(
+        summary="The credentials of a batch",
+        parameters=[
+            OpenApiParameter("status", str, enum=IssuedCredential.Status.values),
+            OpenApiParameter("q", str, description="name, email or learner ID"),
+        ],
+        responses=CredentialOutput(many=True),
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        batch = selectors.batch_for(request.user, public_id)
+        qs = selectors.credential_search(
+            batch.credentials.all(),
+            search=request.query_params.get("q", "")[:100],
+            status=request.query_params.get("status", ""),
+        ).select_related("batch")
+        return Response(CredentialOutput(qs[:5000], many=True).data)
+
+
+class IssueOneInput(serializers.Serializer):  # type: ignore[type-arg]
+    learner_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    given_name = serializers.CharField(max_length=200)
+    family_name = serializers.CharField(max_length=200)
+    date_of_birth = serializers.CharField()
+    email = serializers.CharField(max_length=254)
+    qualification_code = serializers.CharField(max_length=64)
+    award_date = serializers.CharField()
+    valid_until = serializers.CharField(required=False, allow_blank=True)
+    grade = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    credits = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=5)
+    national_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+class IssueOneApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Issue one credential from JSON (validated with the same rules as a sheet row)",
+        request=IssueOneInput,
+        responses={202: CredentialOutput},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        organisation = selectors.organisation_for(request.user, slug)
+        data = IssueOneInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        credential = credential_issue_one(
+            organisation=organisation, actor=request.user, fields=dict(data.validated_data)
+        )
+        return Response(CredentialOutput(credential).data, status=202)
+
+
+class CredentialDetailApi(APIView):
+    @extend_schema(summary="One issued credential", responses=CredentialOutput)
+    def get(self, request: Request, public_id: str) -> Response:
+        return Response(CredentialOutput(selectors.credential_for(request.user, public_id)).data)
+
+
+class CredentialXmlApi(APIView):
+    @extend_schema(summary="The sealed XML of one credential", responses={(200, "application/xml"): bytes})
+    def get(self, request: Request, public_id: str) -> HttpResponse:
+        credential = selectors.credential_for(request.user, public_id)
+        if not credential.xml:
+            raise ApplicationError("This credential is not sealed yet.", code="not_sealed")
+        return HttpResponse(bytes(credential.xml), content_type="application/xml")
+
+
+class RevokeInput(serializers.Serializer):  # type: ignore[type-arg]
+    reason = serializers.CharField(max_length=2000)
+
+
+class CredentialRevokeApi(APIView):
+    @extend_schema(
+        summary="Revoke a sealed credential (published at once in its status list)",
+        request=RevokeInput,
+        responses=CredentialOutput,
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        credential = selectors.credential_for(request.user, public_id)
+        data = RevokeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        credential = credential_revoke(
+            credential=credential, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(CredentialOutput(credential).data)

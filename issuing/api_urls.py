@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("organisations/<slug:slug>/batches", api.BatchUploadApi.as_view(), name="issuing-api-batch-upload"),
+    path("organisations/<slug:slug>/credentials", api.IssueOneApi.as_view(), name="issuing-api-issue-one"),
+    path("batches/<str:public_id>", api.BatchDetailApi.as_view(), name="issuing-api-batch"),
+    path("batches/<str:public_id>/confirm", api.BatchConfirmApi.as_view(), name="issuing-api-batch-confirm"),
+    path(
+        "batches/<str:public_id>/credentials",
+        api.BatchCredentialsApi.as_view(),
+        name="issuing-api-batch-credentials",
+    ),
+    path("credentials/<str:public_id>", api.CredentialDetailApi.as_view(), name="issuing-api-credential"),
+    path(
+        "credentials/<str:public_id>/xml", api.CredentialXmlApi.as_view(), name="issuing-api-credential-xml"
+    ),
+    path(
+        "credentials/<str:public_id>/revoke",
+        api.CredentialRevokeApi.as_view(),
+        name="issuing-api-credential-revoke",
+    ),
+]

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from europass.core.errors import ApplicationError
+
+MAX_SEAL_FILE = 256 * 1024
+
+
+class SheetUploadForm(forms.Form):
+    sheet = forms.FileField(
+        label=_("Spreadsheet (XLSX, ODS or CSV)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.ods,.csv,text/csv"}),
+    )
+
+
+class SealUploadForm(forms.Form):
+    pkcs12 = forms.FileField(
+        label=_("PKCS#12 file (.p12, .pfx)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".p12,.pfx"}),
+    )
+    password = forms.CharField(
+        label=_("Password"), required=False, strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+    key_pem = forms.FileField(label=_("or: private key (PEM)"), required=False)
+    certificates_pem = forms.FileField(label=_("and its certificate chain (PEM)"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("pkcs12", "key_pem", "certificates_pem"):
+            upload = data.get(name)
+            if upload and upload.size > MAX_SEAL_FILE:
+                raise forms.ValidationError(
+                    _("An e-seal file is never that large (%(size)s bytes).") % {"size": upload.size}
+                )
+        if not data.get("pkcs12") and not (data.get("key_pem") and data.get("certificates_pem")):
+            raise forms.ValidationError(
+                _("Upload a PKCS#12 file, or a PEM private key with its certificate chain.")
+            )
+        return data
+
+    def payload(self) -> dict[str, Any]:
+        data = self.cleaned_data
+
+        def read(name: str) -> bytes | None:
+            upload = data.get(name)
+            return upload.read() if upload else None
+
+        return {
+            "pkcs12": read("pkcs12"),
+            "password": data.get("password") or "",
+            "key_pem": read("key_pem"),
+            "certificates_pem": read("certificates_pem"),
+        }
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def read_upload(upload: Any, *, limit: int) -> bytes:
+    if upload.size > limit:
+        raise ApplicationError(
+            _("The file is too large (%(size)s MB; at most %(limit)s MB).")
+            % {"size": round(upload.size / 1e6, 1), "limit": round(limit / 1e6, 1)},
+            code="file_too_large",
+        )
+    return bytes(upload.read())

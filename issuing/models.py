@@ -1,0 +1,182 @@
+"""Issuing: an organisation's e-seal, batches from a spreadsheet, the credentials sealed from them, the audit log.
+
+Work is claimed row by row (``select_for_update(skip_locked=True)`` on ``status='pending'``) so that a task delivered
+twice, or a worker killed mid-chunk, never seals a credential twice and never loses one.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from europass.registry.models import Organisation, Qualification
+
+
+class OrganisationSeal(models.Model):
+    """An awarding body's e-seal: the private key encrypted at rest and its certificate chain."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="seals")
+    encrypted_key = models.BinaryField(editable=False)
+    certificate_pem = models.TextField(_("certificate"))
+    chain_pem = models.TextField(_("intermediate certificates"), blank=True)
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    subject = models.CharField(_("subject"), max_length=500)
+    issuer = models.CharField(_("issuer"), max_length=500)
+    serial = models.CharField(_("serial number"), max_length=80)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+    qualified = models.BooleanField(_("qualified (QC statements)"), default=False)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-seal")
+        verbose_name_plural = _("e-seals")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(active=True),
+                name="one_active_seal_per_organisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} — {self.subject}"
+
+    def __repr__(self) -> str:  # never show key material
+        return f"<OrganisationSeal {self.public_id} {self.subject!r}>"
+
+
+class Batch(models.Model):
+    class Status(models.TextChoices):
+        INVALID = "invalid", _("Has errors")
+        VALIDATED = "validated", _("Awaiting confirmation")
+        SEALING = "sealing", _("Sealing")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="batches")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALIDATED, db_index=True)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    source = models.BinaryField(editable=False, blank=True, default=b"")
+    rows = models.JSONField(default=list, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.public_id} ({self.get_status_display()})"
+
+
+class IssuedCredential(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SEALED = "sealed", _("Sealed")
+        FAILED = "failed", _("Failed")
+        REVOKED = "revoked", _("Revoked")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Delivery(models.TextChoices):
+        NOT_YET = "not_yet", _("Not delivered yet")
+        WALLET = "wallet", _("In the holder's wallet")
+        EMAILED = "emailed", _("Claim link emailed")
+        FAILED = "failed", _("Delivery failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="issued_credentials"
+    )
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.CASCADE, related_name="credentials"
+    )
+    row_number = models.PositiveIntegerField(null=True, blank=True)
+    qualification = models.ForeignKey(Qualification, on_delete=models.PROTECT, related_name="+")
+    learner = models.JSONField(default=dict)
+    holder_email = models.EmailField(db_index=True)
+    learner_id = models.CharField(max_length=100, blank=True)
+    holder_name = models.CharField(max_length=300)
+    award_date = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    failure_reason = models.TextField(blank=True)
+    status_list = models.ForeignKey("status.StatusList", on_delete=models.PROTECT, related_name="+")
+    status_index = models.PositiveIntegerField()
+    xml = models.BinaryField(editable=False, null=True, blank=True)
+    seal = models.ForeignKey(
+        OrganisationSeal, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sealed_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.NOT_YET)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("issued credential")
+        verbose_name_plural = _("issued credentials")
+        ordering = ["batch_id", "row_number", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["status_list", "status_index"], name="unique_status_entry"),
+        ]
+        indexes = [
+            models.Index(fields=["batch", "status"]),
+            models.Index(fields=["organisation", "qualification", "award_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_name} — {self.qualification.code} ({self.status})"
+
+    @property
+    def credential_id(self) -> str:
+        return f"urn:uuid:{self.public_id}"
+
+
+class AuditEvent(models.Model):
+    """Who did what, when. Written by services only; nobody can edit it."""
+
+    class Action(models.TextChoices):
+        UPLOADED = "uploaded", _("uploaded a sheet")
+        CONFIRMED = "confirmed", _("confirmed a batch")
+        SEALED = "sealed", _("sealing finished")
+        CANCELLED = "cancelled", _("cancelled a batch")
+        RETRIED = "retried", _("retried failed credentials")
+        REVOKED = "revoked", _("revoked a credential")
+        SEAL_CHANGED = "seal_changed", _("changed the e-seal")
+        ISSUED = "issued", _("issued a credential")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    target = models.CharField(max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target}"

@@ -1,0 +1,266 @@
+"""From an uploaded sheet to a confirmed batch of pending credentials, and its progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from europass.core.errors import ApplicationError, Conflict
+from europass.registry.models import Organisation, Qualification
+from europass.status.services import status_allocate
+
+from ..audit import audit
+from ..models import AuditEvent, Batch, IssuedCredential
+from ..sheets import IssueKey, LearnerRow, read_sheet, validate_sheet
+from .seals import active_seal
+
+
+def already_issued(organisation: Organisation) -> Any:
+    """The lookup the sheet validator uses to flag credentials issued before (same learner, qualification, date)."""
+
+    def lookup(keys: Iterable[IssueKey]) -> set[IssueKey]:
+        keys = list(keys)
+        if not keys:
+            return set()
+        dates = {key.award_date for key in keys}
+        codes = {key.qualification_code for key in keys}
+        existing = IssuedCredential.objects.filter(
+            organisation=organisation, award_date__in=dates, qualification__code__in=codes
+        ).exclude(status__in=[IssuedCredential.Status.CANCELLED])
+        found = set()
+        wanted = set(keys)
+        for learner_id, email, code, award_date in existing.values_list(
+            "learner_id", "holder_email", "qualification__code", "award_date"
+        ).iterator():
+            for key in (
+                IssueKey(learner=learner_id, qualification_code=code, award_date=award_date),
+                IssueKey(learner=email, qualification_code=code, award_date=award_date),
+            ):
+                if key in wanted:
+                    found.add(key)
+        return found
+
+    return lookup
+
+
+def batch_upload(*, organisation: Organisation, actor: Any, data: bytes, filename: str) -> Batch:
+    """Read and validate the whole sheet. A sheet with errors becomes an 'invalid' batch that can never be confirmed."""
+    raw = read_sheet(data, filename=filename)
+    validation = validate_sheet(raw, organisation=organisation, already_issued=already_issued(organisation))
+    batch = Batch.objects.create(
+        organisation=organisation,
+        status=Batch.Status.VALIDATED if validation.ok else Batch.Status.INVALID,
+        filename=filename[:255],
+        source=data,
+        rows=[row.to_json() for row in validation.rows],
+        problems=[problem.to_json() for problem in validation.problems],
+        total=len(validation.rows),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit(
+        organisation=organisation,
+        actor=actor,
+        action=AuditEvent.Action.UPLOADED,
+        target=filename,
+        details={"batch": str(batch.public_id), "rows": batch.total, "problems": len(batch.problems)},
+    )
+    return batch
+
+
+def _holder_name(row: LearnerRow) -> str:
+    return f"{row.given_name} {row.family_name}".strip()
+
+
+def credentials_create(
+    *, organisation: Organisation, rows: list[LearnerRow], batch: Batch | None = None
+) -> list[IssuedCredential]:
+    """Pending credentials, one per row, each with its status-list entry. Call inside a transaction."""
+    qualifications = {
+        q.code: q for q in Qualification.objects.filter(code__in={row.qualification_code for row in rows})
+    }
+    entries = [
+        (allocation.status_list, index)
+        for allocation in status_allocate(organisation=organisation, count=len(rows))
+        for index in allocation.indexes()
+    ]
+    credentials = [
+        IssuedCredential(
+            organisation=organisation,
+            batch=batch,
+            row_number=row.row_number,
+            qualification=qualifications[row.qualification_code],
+            learner=row.to_json(),
+            holder_email=row.email,
+            learner_id=row.learner_id or "",
+            holder_name=_holder_name(row),
+            award_date=row.award_date,
+            valid_until=row.valid_until,
+            status_list=status_list,
+            status_index=index,
+        )
+        for row, (status_list, index) in zip(rows, entries, strict=True)
+    ]
+    return IssuedCredential.objects.bulk_create(credentials, batch_size=1000)
+
+
+def batch_confirm(*, batch: Batch, actor: Any) -> Batch:
+    """Create one pending credential per row in one transaction, then queue the sealing in chunks."""
+    active_seal(batch.organisation)  # refuse early, with a clear message, when there is no e-seal
+    with transaction.atomic():
+        updated = Batch.objects.filter(pk=batch.pk, status=Batch.Status.VALIDATED).update(
+            status=Batch.Status.SEALING,
+            confirmed_at=timezone.now(),
+            confirmed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        if not updated:
+            batch.refresh_from_db()
+            if batch.status == Batch.Status.INVALID:
+                raise ApplicationError(
+                    _("This sheet has errors: fix them and upload it again."), code="sheet_invalid"
+                )
+            raise Conflict(_("This batch was already confirmed."), code="already_confirmed")
+        rows = [LearnerRow.from_json(row) for row in batch.rows]
+        credentials_create(organisation=batch.organisation, rows=rows, batch=batch)
+        audit(
+            organisation=batch.organisation,
+            actor=actor,
+            action=AuditEvent.Action.CONFIRMED,
+            target=batch.filename,
+            details={"batch": str(batch.public_id), "credentials": len(rows)},
+        )
+        transaction.on_commit(lambda: enqueue_sealing(batch))
+    batch.refresh_from_db()
+    return batch
+
+
+def enqueue_sealing(batch: Batch) -> int:
+    """Queue the batch's pending credentials in chunks; returns the number of chunks."""
+    from ..tasks import seal_chunk
+
+    ids = list(
+        IssuedCredential.objects.filter(batch=batch, status=IssuedCredential.Status.PENDING)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    size = settings.ISSUING_CHUNK_SIZE
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+    for chunk in chunks:
+        seal_chunk.delay(chunk)
+    return len(chunks)
+
+
+def batches_resume() -> int:
+    """Queue again the pending credentials of every batch being sealed.
+
+    Called when a worker starts: a worker killed mid-batch may have taken messages with it (the embedded broker
+    deletes a message once delivered; Redis gives it back only after its visibility timeout). Queuing twice is
+    harmless: each credential is claimed once.
+    """
+    return sum(enqueue_sealing(batch) for batch in Batch.objects.filter(status=Batch.Status.SEALING))
+
+
+def batch_cancel(*, batch: Batch, actor: Any) -> int:
+    """Stop a batch: credentials not sealed yet are cancelled (sealed ones stay)."""
+    with transaction.atomic():
+        cancelled = IssuedCredential.objects.filter(
+            batch=batch, status=IssuedCredential.Status.PENDING
+        ).update(status=IssuedCredential.Status.CANCELLED)
+        Batch.objects.filter(pk=batch.pk, status__in=[Batch.Status.VALIDATED, Batch.Status.SEALING]).update(
+            status=Batch.Status.CANCELLED, finished_at=timezone.now()
+        )
+        audit(
+            organisation=batch.organisation,
+            actor=actor,
+            action=AuditEvent.Action.CANCELLED,
+            target=batch.filename,
+            details={"batch": str(batch.public_id), "cancelled": cancelled},
+        )
+    return cancelled
+
+
+def batch_retry_failed(*, batch: Batch, actor: Any) -> int:
+    with transaction.atomic():
+        retried = IssuedCredential.objects.filter(batch=batch, status=IssuedCredential.Status.FAILED).update(
+            status=IssuedCredential.Status.PENDING, failure_reason=""
+        )
+        if retried:
+            Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.SEALING, finished_at=None)
+            audit(
+                organisation=batch.organisation,
+                actor=actor,
+                action=AuditEvent.Action.RETRIED,
+                target=batch.filename,
+                details={"batch": str(batch.public_id), "retried": retried},
+            )
+            transaction.on_commit(lambda: enqueue_sealing(batch))
+    return retried
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    pending: int
+    sealed: int
+    failed: int
+    revoked: int
+    cancelled: int
+    status: str
+    rate_per_second: float | None
+    seconds_left: float | None
+
+    @property
+    def done(self) -> int:
+        return self.sealed + self.failed + self.revoked + self.cancelled
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * self.done / self.total)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "total": self.total,
+            "pending": self.pending,
+            "sealed": self.sealed,
+            "failed": self.failed,
+            "revoked": self.revoked,
+            "cancelled": self.cancelled,
+            "percent": self.percent,
+            "rate_per_second": self.rate_per_second,
+            "seconds_left": self.seconds_left,
+        }
+
+
+def batch_progress(batch: Batch, *, now: dt.datetime | None = None) -> Progress:
+    counts = dict(
+        IssuedCredential.objects.filter(batch=batch).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    sealed = counts.get("sealed", 0)
+    revoked = counts.get("revoked", 0)
+    pending = counts.get("pending", 0)
+    rate = seconds_left = None
+    if batch.confirmed_at and (sealed + revoked):
+        elapsed = ((batch.finished_at or now or timezone.now()) - batch.confirmed_at).total_seconds()
+        if elapsed > 0:
+            rate = round((sealed + revoked) / elapsed, 1)
+            seconds_left = round(pending / rate, 1) if rate and pending else 0.0
+    total = batch.total if batch.status != Batch.Status.INVALID else 0
+    return Progress(
+        total=total,
+        pending=pending,
+        sealed=sealed,
+        failed=counts.get("failed", 0),
+        revoked=revoked,
+        cancelled=counts.get("cancelled", 0),
+        status=batch.status,
+        rate_per_second=rate,
+        seconds_left=seconds_left,
+    )

@@ -1,0 +1,117 @@
+"""From an issued-credential row to the Europass document: built with what was read once per chunk."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+
+from django.utils import timezone
+
+from europass.credentials.model import (
+    Achievement,
+    Address,
+    AwardingBody,
+    Credential,
+    CredentialStatus,
+    Holder,
+    LearningOutcome,
+    MultilingualText,
+    Qualification,
+)
+from europass.registry.models import Organisation
+from europass.registry.models import Qualification as RegisteredQualification
+
+from ..models import IssuedCredential
+
+
+def awarding_body_of(organisation: Organisation) -> AwardingBody:
+    return AwardingBody(
+        id=organisation.uri,
+        name=MultilingualText.of({"en": organisation.legal_name, **organisation.name_translations}),
+        legal_identifier=organisation.legal_identifier,
+        country=organisation.country,
+        address=Address(MultilingualText({"en": organisation.address})) if organisation.address else None,
+        email=organisation.email or None,
+        homepage=organisation.website or None,
+    )
+
+
+def qualification_of(qualification: RegisteredQualification) -> Qualification:
+    uri = qualification.public_uri
+    return Qualification(
+        id=uri,
+        code=qualification.code,
+        title=MultilingualText.of(qualification.title),
+        description=MultilingualText.of(qualification.description) or None,
+        eqf_level=qualification.eqf_level,
+        nqf_level=qualification.nqf_level or None,
+        isced_f_code=qualification.isced_f_code or None,
+        credits=qualification.credits,
+        learning_outcomes=tuple(
+            LearningOutcome(id=f"{uri}#outcome-{i}", text=MultilingualText.of(outcome))
+            for i, outcome in enumerate(qualification.learning_outcomes, start=1)
+            if outcome
+        ),
+        homepage=uri,
+    )
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+class DocumentBuilder:
+    """Builds the documents of one organisation; the awarding body and qualifications are converted once."""
+
+    def __init__(self, organisation: Organisation) -> None:
+        self.awarding_body = awarding_body_of(organisation)
+        self._qualifications: dict[int, Qualification] = {}
+
+    def qualification(self, registered: RegisteredQualification) -> Qualification:
+        if registered.pk not in self._qualifications:
+            self._qualifications[registered.pk] = qualification_of(registered)
+        return self._qualifications[registered.pk]
+
+    def credential(self, issued: IssuedCredential, *, now: dt.datetime | None = None) -> Credential:
+        learner = issued.learner
+        qualification = self.qualification(issued.qualification)
+        if learner.get("credits") not in (None, ""):
+            qualification = replace(qualification, credits=Decimal(str(learner["credits"])))
+        cid = issued.credential_id
+        language = learner.get("language") or "en"
+        languages = tuple(dict.fromkeys([language, *qualification.title.languages()]))
+        return Credential(
+            id=cid,
+            title=qualification.title,
+            issued=(now or timezone.now()).replace(microsecond=0),
+            valid_from=_midnight(issued.award_date),
+            valid_until=_midnight(issued.valid_until) if issued.valid_until else None,
+            primary_language=language,
+            languages=languages,
+            awarding_body=self.awarding_body,
+            holder=Holder(
+                id=f"{cid}:holder",
+                given_names=MultilingualText({language: learner["given_name"]}),
+                family_name=MultilingualText({language: learner["family_name"]}),
+                full_name=MultilingualText({language: issued.holder_name}),
+                date_of_birth=dt.date.fromisoformat(learner["date_of_birth"]),
+                email=issued.holder_email,
+                learner_id=issued.learner_id or None,
+                national_id=learner.get("national_id") or None,
+                national_id_country=issued.organisation.country if learner.get("national_id") else None,
+            ),
+            achievements=(
+                Achievement(
+                    id=f"{cid}:achievement",
+                    title=qualification.title,
+                    qualification=qualification,
+                    grade=learner.get("grade") or None,
+                    awarded_on=issued.award_date,
+                ),
+            ),
+            status=CredentialStatus(url=issued.status_list.url, index=issued.status_index),
+        )
+
+    def build(self, issued: IssuedCredential) -> bytes:
+        return self.credential(issued).to_xml()

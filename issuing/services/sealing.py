@@ -1,0 +1,135 @@
+"""The hot loop of issuing: claim pending credentials, build each document, seal it, store it.
+
+Results are stored with a conditional update on ``status='pending'``: a task delivered twice finds nothing left to
+store, and a worker killed mid-chunk stores nothing, so the redelivered or resumed task seals the chunk.
+Nothing is stored twice, nothing is lost, and no lock is held while sealing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..audit import audit
+from ..models import AuditEvent, Batch, IssuedCredential
+from .building import DocumentBuilder
+from .seals import active_seal, sealer_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SealResult:
+    sealed: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {"sealed": self.sealed, "failed": self.failed, "skipped": self.skipped}
+
+
+def credentials_seal(*, credential_ids: list[int]) -> SealResult:
+    """Seal the pending credentials among ``credential_ids``.
+
+    The CPU work (building and sealing) happens outside any transaction; the results are then stored with one
+    conditional ``UPDATE ... WHERE status = 'pending'`` per credential in one short transaction. A task delivered
+    twice, or two workers on the same chunk, store each credential once (the loser's work is discarded); a worker
+    killed before the commit stores nothing, and the chunk is sealed again when it is redelivered or resumed.
+    """
+    claimed = list(
+        IssuedCredential.objects.filter(pk__in=credential_ids, status=IssuedCredential.Status.PENDING)
+        .select_related("organisation", "qualification", "status_list")
+        .order_by("id")
+    )
+    by_organisation: dict[int, list[IssuedCredential]] = defaultdict(list)
+    for credential in claimed:
+        by_organisation[credential.organisation_id].append(credential)
+    outcomes: list[tuple[IssuedCredential, dict[str, object]]] = []
+    now = timezone.now()
+    for credentials in by_organisation.values():
+        organisation = credentials[0].organisation
+        try:
+            seal = active_seal(organisation)
+            sealer = sealer_for(seal)
+        except Exception as error:  # no e-seal, or a key that cannot be used: every credential fails clearly
+            reason = str(getattr(error, "message", None) or _("The e-seal could not be used."))
+            log.warning("sealing: organisation %s cannot seal: %s", organisation.slug, type(error).__name__)
+            outcomes += [
+                (c, {"status": IssuedCredential.Status.FAILED, "failure_reason": reason}) for c in credentials
+            ]
+            continue
+        builder = DocumentBuilder(organisation)
+        for credential in credentials:
+            try:
+                xml = sealer.seal(builder.build(credential))
+            except Exception as error:
+                log.exception("sealing: credential %s failed", credential.public_id)
+                reason = _("Sealing failed: %(error)s") % {"error": type(error).__name__}
+                outcomes.append(
+                    (credential, {"status": IssuedCredential.Status.FAILED, "failure_reason": reason})
+                )
+            else:
+                outcomes.append(
+                    (
+                        credential,
+                        {
+                            "status": IssuedCredential.Status.SEALED,
+                            "xml": xml,
+                            "seal": seal,
+                            "sealed_at": now,
+                            "failure_reason": "",
+                        },
+                    )
+                )
+    sealed_ids: list[int] = []
+    failed = 0
+    with transaction.atomic():
+        for credential, values in outcomes:
+            stored = IssuedCredential.objects.filter(
+                pk=credential.pk, status=IssuedCredential.Status.PENDING
+            ).update(**values)
+            if not stored:
+                continue  # sealed (or cancelled) meanwhile by someone else: keep theirs
+            if values["status"] == IssuedCredential.Status.SEALED:
+                sealed_ids.append(credential.pk)
+            else:
+                failed += 1
+        for batch_id in {c.batch_id for c, _values in outcomes if c.batch_id}:
+            _finish_if_done(batch_id)
+        if sealed_ids:
+            transaction.on_commit(lambda: _enqueue_delivery(sealed_ids))
+    return SealResult(
+        sealed=len(sealed_ids), failed=failed, skipped=len(credential_ids) - len(sealed_ids) - failed
+    )
+
+
+def _finish_if_done(batch_id: int) -> None:
+    if IssuedCredential.objects.filter(batch_id=batch_id, status=IssuedCredential.Status.PENDING).exists():
+        return
+    finished = Batch.objects.filter(pk=batch_id, status=Batch.Status.SEALING).update(
+        status=Batch.Status.DONE, finished_at=timezone.now()
+    )
+    if finished:  # exactly one chunk gets here
+        batch = Batch.objects.select_related("organisation").get(pk=batch_id)
+        counts = {
+            str(status): batch.credentials.filter(status=status).count()
+            for status in (IssuedCredential.Status.SEALED, IssuedCredential.Status.FAILED)
+        }
+        audit(
+            organisation=batch.organisation,
+            actor=None,
+            action=AuditEvent.Action.SEALED,
+            target=batch.filename,
+            details={"batch": str(batch.public_id), **counts},
+        )
+
+
+def _enqueue_delivery(ids: list[int]) -> None:
+    from ..tasks import deliver_chunk
+
+    deliver_chunk.delay(ids)

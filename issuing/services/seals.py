@@ -1,0 +1,152 @@
+"""An organisation's e-seal: install (PKCS#12 or PEM), keep the key encrypted at rest, hand out a ready Sealer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from functools import lru_cache
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from europass.core.errors import ApplicationError, NotFound
+from europass.registry.models import Organisation
+from europass.sealing.certificates import qc_statements
+from europass.sealing.errors import SealingError
+from europass.sealing.keys import KeyVault, SealKey, load_pem, load_pkcs12
+from europass.sealing.seal import Sealer
+from europass.sealing.timestamp import TimeStamper
+
+from ..audit import audit
+from ..models import AuditEvent, OrganisationSeal
+
+EXPIRY_WARNING = dt.timedelta(days=30)
+
+
+def _vault() -> KeyVault:
+    return KeyVault(settings.KEY_ENCRYPTION_SECRETS)
+
+
+def _pem(certificates: tuple[x509.Certificate, ...]) -> str:
+    return "".join(cert.public_bytes(serialization.Encoding.PEM).decode() for cert in certificates)
+
+
+def seal_store(*, organisation: Organisation, seal_key: SealKey, actor: Any) -> OrganisationSeal:
+    """Keep ``seal_key`` as the organisation's active e-seal; the previous one stays for old credentials."""
+    cert = seal_key.certificate
+    now = timezone.now()
+    if cert.not_valid_after_utc <= now:
+        raise ApplicationError(
+            _("This certificate expired on %(date)s.") % {"date": f"{cert.not_valid_after_utc:%Y-%m-%d}"}
+        )
+    qc = qc_statements(cert.public_bytes(serialization.Encoding.DER))
+    with transaction.atomic():
+        OrganisationSeal.objects.filter(organisation=organisation, active=True).update(
+            active=False, replaced_at=now
+        )
+        seal = OrganisationSeal.objects.create(
+            organisation=organisation,
+            encrypted_key=_vault().encrypt(seal_key.private_key),
+            certificate_pem=_pem((cert,)),
+            chain_pem=_pem(tuple(seal_key.chain)),
+            fingerprint=cert.fingerprint(hashes.SHA256()).hex(),
+            subject=cert.subject.rfc4514_string(),
+            issuer=cert.issuer.rfc4514_string(),
+            serial=format(cert.serial_number, "x"),
+            not_before=cert.not_valid_before_utc,
+            not_after=cert.not_valid_after_utc,
+            qualified=bool(qc.compliance and "eseal" in qc.qc_types),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit(
+            organisation=organisation,
+            actor=actor,
+            action=AuditEvent.Action.SEAL_CHANGED,
+            target=seal.subject,
+            details={"fingerprint": seal.fingerprint, "not_after": seal.not_after.isoformat()},
+        )
+    return seal
+
+
+def seal_install(
+    *,
+    organisation: Organisation,
+    actor: Any,
+    pkcs12: bytes | None = None,
+    password: str = "",
+    key_pem: bytes | None = None,
+    certificates_pem: bytes | None = None,
+) -> OrganisationSeal:
+    """Install an e-seal uploaded as PKCS#12 + password, or as a PEM key + PEM certificate chain."""
+    secret = password.encode() if password else None
+    try:
+        if pkcs12:
+            seal_key = load_pkcs12(pkcs12, secret)
+        elif key_pem and certificates_pem:
+            seal_key = load_pem(key_pem, certificates_pem, secret)
+        else:
+            raise ApplicationError(
+                _("Upload a PKCS#12 file, or a PEM private key with its certificate chain.")
+            )
+    except SealingError as error:
+        raise ApplicationError(error.messages.get(_lang(), str(error)), code=error.code) from None
+    return seal_store(organisation=organisation, seal_key=seal_key, actor=actor)
+
+
+def _lang() -> str:
+    from django.utils.translation import get_language
+
+    return (get_language() or "en")[:2]
+
+
+def active_seal(organisation: Organisation) -> OrganisationSeal:
+    seal = OrganisationSeal.objects.filter(organisation=organisation, active=True).first()
+    if seal is None:
+        raise NotFound(
+            _("%(organisation)s has no e-seal yet. An administrator must install one.")
+            % {"organisation": organisation}
+        )
+    return seal
+
+
+def seal_expires_soon(seal: OrganisationSeal, *, now: dt.datetime | None = None) -> bool:
+    return seal.not_after - (now or timezone.now()) <= EXPIRY_WARNING
+
+
+def seal_key_of(seal: OrganisationSeal) -> SealKey:
+    certificate = x509.load_pem_x509_certificate(seal.certificate_pem.encode())
+    chain = tuple(x509.load_pem_x509_certificates(seal.chain_pem.encode())) if seal.chain_pem.strip() else ()
+    return SealKey(
+        private_key=_vault().decrypt(bytes(seal.encrypted_key)), certificate=certificate, chain=chain
+    )
+
+
+_sealer_lock = threading.Lock()
+
+
+@lru_cache(maxsize=32)
+def _sealer(seal_pk: int, fingerprint: str, tsa_url: str) -> Sealer:
+    seal = OrganisationSeal.objects.get(pk=seal_pk, fingerprint=fingerprint)
+    timestamper = TimeStamper(tsa_url) if tsa_url else None
+    return Sealer(seal_key_of(seal), timestamper=timestamper)
+
+
+def sealer_for(seal: OrganisationSeal) -> Sealer:
+    """A ready Sealer, built once per worker process and e-seal: the hot loop never re-reads the key."""
+    with _sealer_lock:
+        return _sealer(seal.pk, seal.fingerprint, settings.TSA_URL)
+
+
+def rotate_key_encryption() -> int:
+    """Re-encrypt every stored key under the first secret of KEY_ENCRYPTION_SECRETS."""
+    vault, count = _vault(), 0
+    for seal in OrganisationSeal.objects.all():
+        seal.encrypted_key = vault.rotate(bytes(seal.encrypted_key))
+        seal.save(update_fields=["encrypted_key"])
+        count += 1
+    return count

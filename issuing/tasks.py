@@ -1,0 +1,34 @@
+"""Thin Celery tasks: take ids, call one service. Safe to run twice (work is claimed row by row)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from celery.signals import worker_ready
+
+
+@shared_task(name="issuing.seal_chunk", acks_late=True, reject_on_worker_lost=True, max_retries=5)
+def seal_chunk(credential_ids: list[int]) -> dict[str, int]:
+    from .services.sealing import credentials_seal
+
+    return credentials_seal(credential_ids=credential_ids).to_json()
+
+
+@shared_task(name="issuing.deliver_chunk", acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def deliver_chunk(credential_ids: list[int]) -> int:
+    from .services.delivery import credentials_deliver
+
+    return credentials_deliver(credential_ids=credential_ids)
+
+
+@shared_task(name="issuing.resume_batches")
+def resume_batches() -> int:
+    from .services.batches import batches_resume
+
+    return batches_resume()
+
+
+@worker_ready.connect
+def _resume_on_start(sender: Any = None, **kwargs: Any) -> None:
+    resume_batches.delay()

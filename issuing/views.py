@@ -1,0 +1,287 @@
+"""Pages of the issuing face: thin, they call services and selectors."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from europass.accounts.selectors import is_organisation_admin, organisations_of
+from europass.core.errors import ApplicationError
+from europass.core.pages import pages_errors
+from europass.registry.selectors import accredited_qualifications
+
+from . import selectors
+from .forms import RevokeForm, SealUploadForm, SheetUploadForm, read_upload
+from .models import Batch, IssuedCredential
+from .services.batches import (
+    already_issued,
+    batch_cancel,
+    batch_confirm,
+    batch_progress,
+    batch_retry_failed,
+    batch_upload,
+)
+from .services.revocation import credential_revoke
+from .services.seals import seal_expires_soon, seal_install
+from .sheets import annotate_xlsx, build_template_csv, build_template_xlsx, read_sheet, validate_sheet
+from .sheets.limits import SheetLimits
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _lang() -> str:
+    return (get_language() or "en")[:2]
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    entries = []
+    for organisation in organisations_of(request.user).prefetch_related("seals"):
+        seal = next((s for s in organisation.seals.all() if s.active), None)
+        entries.append(
+            {
+                "organisation": organisation,
+                "qualifications": accredited_qualifications(organisation),
+                "seal": seal,
+                "seal_expires_soon": bool(seal and seal_expires_soon(seal)),
+                "batches": selectors.batches_of(request.user).filter(organisation=organisation)[:5],
+                "is_admin": is_organisation_admin(request.user, organisation),
+            }
+        )
+    return render(request, "issuing/dashboard.html", {"organisations": entries})
+
+
+@login_required
+@pages_errors
+def seal_page(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = selectors.organisation_for(request.user, slug)
+    is_admin = is_organisation_admin(request.user, organisation)
+    form = SealUploadForm()
+    if request.method == "POST":
+        if not is_admin:
+            organisation = selectors.organisation_for(request.user, slug, admin=True)
+        form = SealUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                seal = seal_install(organisation=organisation, actor=request.user, **form.payload())
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request, _("The e-seal of %(subject)s is installed.") % {"subject": seal.subject}
+                )
+                return redirect("issuing:seal", slug=slug)
+    seals = list(selectors.seals_of(organisation))
+    active = next((s for s in seals if s.active), None)
+    return render(
+        request,
+        "issuing/seal.html",
+        {
+            "organisation": organisation,
+            "active": active,
+            "expires_soon": bool(active and seal_expires_soon(active)),
+            "previous": [s for s in seals if not s.active],
+            "form": form,
+            "is_admin": is_admin,
+        },
+    )
+
+
+@login_required
+@require_GET
+@pages_errors
+def sheet_template(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    organisation = selectors.organisation_for(request.user, slug)
+    codes = list(accredited_qualifications(organisation).values_list("code", flat=True))
+    if fmt == "csv":
+        response = HttpResponse(
+            build_template_csv(qualification_codes=codes, lang=_lang()), content_type="text/csv"
+        )
+    else:
+        fmt = "xlsx"
+        response = HttpResponse(
+            build_template_xlsx(qualification_codes=codes, lang=_lang()), content_type=XLSX
+        )
+    response["Content-Disposition"] = f'attachment; filename="credentials-{organisation.slug}.{fmt}"'
+    return response
+
+
+@login_required
+@pages_errors
+def upload(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = selectors.organisation_for(request.user, slug)
+    form = SheetUploadForm()
+    if request.method == "POST":
+        form = SheetUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload_file = form.cleaned_data["sheet"]
+            try:
+                data = read_upload(upload_file, limit=SheetLimits.from_settings().max_bytes)
+                batch = batch_upload(
+                    organisation=organisation, actor=request.user, data=data, filename=upload_file.name
+                )
+            except ApplicationError as error:
+                form.add_error("sheet", error.message)
+            else:
+                return redirect("issuing:batch", public_id=batch.public_id)
+    return render(
+        request,
+        "issuing/upload.html",
+        {"organisation": organisation, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@pages_errors
+def batch_list(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = selectors.organisation_for(request.user, slug)
+    page = Paginator(selectors.batches_of(request.user).filter(organisation=organisation), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "issuing/batch_list.html", {"organisation": organisation, "page": page})
+
+
+@login_required
+@pages_errors
+def batch_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    batch = selectors.batch_for(request.user, public_id)
+    context: dict[str, object] = {"batch": batch, "progress": batch_progress(batch)}
+    if batch.status == Batch.Status.VALIDATED:
+        context["sample"] = batch.rows[0] if batch.rows else None
+    if batch.status in (Batch.Status.SEALING, Batch.Status.DONE, Batch.Status.CANCELLED):
+        search, status = request.GET.get("q", "").strip()[:100], request.GET.get("status", "")
+        credentials = selectors.credential_search(batch.credentials.all(), search=search, status=status)
+        context.update(
+            page=Paginator(credentials, 50).get_page(request.GET.get("page")),
+            q=search,
+            status_filter=status,
+            statuses=IssuedCredential.Status.choices,
+        )
+    return render(request, "issuing/batch_detail.html", context)
+
+
+@login_required
+@require_GET
+@pages_errors
+def batch_progress_partial(request: HttpRequest, public_id: str) -> HttpResponse:
+    batch = selectors.batch_for(request.user, public_id)
+    return render(request, "issuing/_progress.html", {"batch": batch, "progress": batch_progress(batch)})
+
+
+@login_required
+@require_POST
+@pages_errors
+def batch_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
+    if action not in {"confirm", "cancel", "retry"}:
+        raise Http404
+    batch = selectors.batch_for(request.user, public_id)
+    try:
+        if action == "confirm":
+            batch_confirm(batch=batch, actor=request.user)
+            messages.success(request, _("Confirmed: the credentials are being sealed."))
+        elif action == "cancel":
+            count = batch_cancel(batch=batch, actor=request.user)
+            messages.success(
+                request, _("Cancelled: %(count)s credentials will not be sealed.") % {"count": count}
+            )
+        elif action == "retry":
+            count = batch_retry_failed(batch=batch, actor=request.user)
+            messages.success(
+                request, _("%(count)s failed credentials are being sealed again.") % {"count": count}
+            )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("issuing:batch", public_id=batch.public_id)
+
+
+@login_required
+@require_GET
+@pages_errors
+def batch_annotated(request: HttpRequest, public_id: str) -> HttpResponse:
+    batch = selectors.batch_for(request.user, public_id)
+    raw = read_sheet(bytes(batch.source), filename=batch.filename)
+    validation = validate_sheet(
+        raw, organisation=batch.organisation, already_issued=already_issued(batch.organisation)
+    )
+    response = HttpResponse(annotate_xlsx(raw, validation, lang=_lang()), content_type=XLSX)
+    stem = batch.filename.rsplit(".", 1)[0] or "sheet"
+    response["Content-Disposition"] = f'attachment; filename="{stem}-checked.xlsx"'
+    return response
+
+
+@login_required
+@require_GET
+@pages_errors
+def batch_zip(request: HttpRequest, public_id: str) -> HttpResponse:
+    batch = selectors.batch_for(request.user, public_id)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        sealed = batch.credentials.filter(
+            status__in=[IssuedCredential.Status.SEALED, IssuedCredential.Status.REVOKED]
+        )
+        for credential in sealed.only("public_id", "row_number", "holder_name", "xml").iterator(
+            chunk_size=500
+        ):
+            archive.writestr(
+                f"{credential.row_number or 0:05d}-{credential.public_id}.xml", bytes(credential.xml or b"")
+            )
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.public_id}.zip"'
+    return response
+
+
+@login_required
+@pages_errors
+def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    credential = selectors.credential_for(request.user, public_id)
+    form = RevokeForm()
+    if request.method == "POST":
+        form = RevokeForm(request.POST)
+        if form.is_valid():
+            try:
+                credential_revoke(
+                    credential=credential, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("The credential is revoked. Verifiers will see it at once."))
+                return redirect("issuing:credential", public_id=credential.public_id)
+    return render(request, "issuing/credential_detail.html", {"credential": credential, "form": form})
+
+
+@login_required
+@require_GET
+@pages_errors
+def credential_xml(request: HttpRequest, public_id: str) -> HttpResponse:
+    credential = selectors.credential_for(request.user, public_id)
+    if not credential.xml:
+        return redirect("issuing:credential", public_id=credential.public_id)
+    response = HttpResponse(bytes(credential.xml), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="credential-{credential.public_id}.xml"'
+    return response
+
+
+@login_required
+@pages_errors
+def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = selectors.organisation_for(request.user, slug)
+    page = Paginator(selectors.audit_of(organisation).select_related("actor"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "issuing/audit.html",
+        {"organisation": organisation, "page": page, "site_url": settings.SITE_URL},
+    )

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+from django.test import Client
+
+from europass.accounts.models import Membership, User
+from europass.registry.demo import setup_registry
+from europass.registry.models import Organisation
+from issuing.demo import _demo_seal
+from issuing.sheets import COLUMNS
+
+
+@pytest.fixture
+def organisation(db: None) -> Organisation:
+    organisation = setup_registry()
+    _demo_seal(organisation)
+    return organisation
+
+
+@pytest.fixture
+def staff(organisation: Organisation) -> User:
+    user = User.objects.create_user("staff@demo.example", "a-long-Passphrase-42", is_staff=True)
+    Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def staff_client(client: Client, staff: User) -> Client:
+    client.force_login(staff)
+    return client
+
+
+def learner(i: int = 1, **overrides: Any) -> dict[str, Any]:
+    row = {
+        "learner_id": f"S-{i:05d}",
+        "given_name": "Ana",
+        "family_name": f"Pereira {i}",
+        "date_of_birth": dt.date(2000, 1, 2),
+        "email": f"learner{i}@example.org",
+        "qualification_code": "DEMO-BACHELOR-CS",
+        "award_date": dt.date(2024, 6, 30),
+    }
+    row.update(overrides)
+    return row
+
+
+def xlsx(rows: list[dict[str, Any]], *, lang: str = "en") -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Credentials"
+    sheet.append([column.header(lang) for column in COLUMNS])
+    for row in rows:
+        sheet.append([row.get(column.key) for column in COLUMNS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(
+    rows: list[dict[str, Any]], *, delimiter: str = ",", encoding: str = "utf-8", bom: bool = False
+) -> bytes:
+    lines = [delimiter.join(column.en for column in COLUMNS)]
+    for row in rows:
+        lines.append(delimiter.join("" if row.get(c.key) is None else str(row.get(c.key)) for c in COLUMNS))
+    data = ("\r\n".join(lines) + "\r\n").encode(encoding)
+    return (b"\xef\xbb\xbf" + data) if bom else data
