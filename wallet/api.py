@@ -1,0 +1,170 @@
+"""The wallet's JSON API (session or token auth): my credentials, downloads, share links, upload."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from europass.core.errors import ApplicationError
+
+from . import presenting, selectors, services, views
+from .forms import MAX_UPLOAD_BYTES
+from .models import ShareLink, WalletCredential
+
+
+def _lang(request: Request) -> str:
+    requested = str(request.query_params.get("lang", "") or "")
+    return requested if requested in ("en", "fr") else (get_language() or "en")[:2]
+
+
+class CredentialOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField(source="credential.public_id")
+    credential_id = serializers.CharField(source="credential.credential_id")
+    title = serializers.CharField()
+    awarding_body = serializers.CharField()
+    awarded_on = serializers.DateField(source="credential.awarded_on", allow_null=True)
+    valid_until = serializers.DateTimeField(source="credential.valid_until", allow_null=True)
+    status = serializers.ChoiceField(choices=["valid", "revoked", "expired"])
+    origin = serializers.CharField(source="credential.source", help_text="issued, claimed or uploaded")
+    warning = serializers.DictField(source="credential.warning", child=serializers.CharField())
+    received_at = serializers.DateTimeField(source="credential.received_at")
+
+
+class ShareLinkOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField(source="public_id")
+    url = serializers.SerializerMethodField()
+    purpose = serializers.CharField()
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    view_count = serializers.IntegerField()
+    last_viewed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_url(self, link: ShareLink) -> str:
+        return presenting.share_url(link)
+
+
+class ShareLinkInput(serializers.Serializer[Any]):
+    expires_at = serializers.DateTimeField(required=False, help_text="Default: in 30 days; at most one year.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+def _card(credential: WalletCredential, lang: str) -> selectors.Card:
+    from europass.registry.text import pick
+
+    return selectors.Card(
+        credential=credential,
+        title=pick(credential.title, lang),
+        awarding_body=pick(credential.awarding_body, lang),
+        status=selectors.credential_status(credential),
+    )
+
+
+class CredentialListApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses=CredentialOutput(many=True), summary="List the credentials of my wallet")
+    def get(self, request: Request) -> Response:
+        cards = selectors.credential_cards(request.user, lang=_lang(request))  # type: ignore[arg-type]
+        return Response(CredentialOutput(cards, many=True).data)
+
+    @extend_schema(
+        summary="Upload a credential obtained elsewhere (XML, or a PDF of this portal); it is verified first",
+        request={"multipart/form-data": inline_serializer("UploadInput", {"file": serializers.FileField()})},
+        responses={201: CredentialOutput, 400: OpenApiResponse(description="Broken seal or unreadable file")},
+    )
+    def post(self, request: Request) -> Response:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ApplicationError(
+                _("Send the credential file in the multipart field 'file'."), code="no_file"
+            )
+        if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+            raise ApplicationError(_("The file is too large (10 MB at most)."), code="file_too_large")
+        result = services.credential_upload(
+            owner=request.user,  # type: ignore[arg-type]
+            data=upload.read(),
+            filename=upload.name or "",
+        )
+        return Response(
+            CredentialOutput(_card(result.credential, _lang(request))).data, status=status.HTTP_201_CREATED
+        )
+
+
+class CredentialDetailApi(APIView):
+    @extend_schema(
+        summary="One credential of my wallet with its live verification",
+        responses=inline_serializer(
+            "WalletCredentialDetail",
+            {"credential": CredentialOutput(), "verification": serializers.DictField()},
+        ),
+    )
+    def get(self, request: Request, public_id: uuid.UUID) -> Response:
+        credential = selectors.credential_of(request.user, public_id)  # type: ignore[arg-type]
+        report = presenting.verify_xml(bytes(credential.xml))
+        return Response(
+            {
+                "credential": CredentialOutput(_card(credential, _lang(request))).data,
+                "verification": report.to_dict(_lang(request)),
+            }
+        )
+
+    @extend_schema(summary="Remove a credential from my wallet (its share links stop)", responses={204: None})
+    def delete(self, request: Request, public_id: uuid.UUID) -> Response:
+        credential = selectors.credential_of(request.user, public_id)  # type: ignore[arg-type]
+        services.credential_delete(credential=credential)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CredentialDownloadApi(APIView):
+    formats = {"xml": views.xml_response, "pdf": views.pdf_response, "jsonld": views.jsonld_response}
+
+    @extend_schema(
+        summary="Download a credential: sealed XML (byte-identical), PDF, or JSON-LD (W3C VC v2 + ELM)",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, public_id: uuid.UUID, fmt: str) -> HttpResponse:
+        credential = selectors.credential_of(request.user, public_id)  # type: ignore[arg-type]
+        if fmt not in self.formats:
+            raise ApplicationError(_("Unknown format: use xml, pdf or jsonld."), code="unknown_format")
+        return self.formats[fmt](credential)
+
+
+class ShareLinkListApi(APIView):
+    @extend_schema(summary="Active share links of a credential", responses=ShareLinkOutput(many=True))
+    def get(self, request: Request, public_id: uuid.UUID) -> Response:
+        credential = selectors.credential_of(request.user, public_id)  # type: ignore[arg-type]
+        return Response(ShareLinkOutput(selectors.share_links_of(credential), many=True).data)
+
+    @extend_schema(summary="Create a share link", request=ShareLinkInput, responses={201: ShareLinkOutput})
+    def post(self, request: Request, public_id: uuid.UUID) -> Response:
+        credential = selectors.credential_of(request.user, public_id)  # type: ignore[arg-type]
+        data = ShareLinkInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        link = services.share_link_create(
+            credential=credential,
+            expires_at=data.validated_data.get("expires_at"),
+            note=data.validated_data.get("note", ""),
+        )
+        return Response(ShareLinkOutput(link).data, status=status.HTTP_201_CREATED)
+
+
+class ShareLinkRevokeApi(APIView):
+    @extend_schema(summary="Revoke a share link at once", request=None, responses=ShareLinkOutput)
+    def post(self, request: Request, link_id: uuid.UUID) -> Response:
+        link = selectors.share_link_of(request.user, link_id)  # type: ignore[arg-type]
+        services.share_link_revoke(link=link)
+        link.refresh_from_db()
+        return Response(ShareLinkOutput(link).data)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .services import SHARE_DEFAULT_DAYS, SHARE_MAX_DAYS
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+class ShareForm(forms.Form):
+    expires_on = forms.DateField(
+        label=_("This link stops working on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("At most one year from today."),
+    )
+    note = forms.CharField(
+        label=_("Note (only you see it)"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: application to ACME, March."),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        today = timezone.now().date()
+        field = self.fields["expires_on"]
+        field.initial = today + dt.timedelta(days=SHARE_DEFAULT_DAYS)
+        field.widget.attrs.update(
+            {
+                "min": (today + dt.timedelta(days=1)).isoformat(),
+                "max": (today + dt.timedelta(days=SHARE_MAX_DAYS)).isoformat(),
+            }
+        )
+
+    def expires_at(self) -> dt.datetime:
+        day: dt.date = self.cleaned_data["expires_on"]
+        return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Credential file (XML, or a PDF from this portal)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xml,.pdf,application/xml,text/xml,application/pdf"}
+        ),
+    )
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is too large (10 MB at most)."))
+        return upload

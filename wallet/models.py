@@ -1,0 +1,133 @@
+"""A citizen's wallet: the credentials they hold, claim links sent by email, share links and rendered PDFs.
+
+The sealed XML is stored byte for byte as received; the summary columns (title, awarding body, dates, status
+entry) are parsed ONCE at receipt so that listing hundreds of credentials never re-parses XML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class WalletCredential(models.Model):
+    class Source(models.TextChoices):
+        ISSUED = "issued", _("Issued on this portal")
+        CLAIMED = "claimed", _("Claimed with an email link")
+        UPLOADED = "uploaded", _("Uploaded by you")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wallet_credentials"
+    )
+    credential_id = models.CharField(max_length=255)
+    xml = models.BinaryField(editable=False)
+    xml_sha256 = models.CharField(max_length=64, db_index=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    # Summary parsed once at receipt (multilingual values as {"en": ..., "fr": ...}).
+    title = models.JSONField(default=dict)
+    awarding_body = models.JSONField(default=dict)
+    holder_name = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    awarded_on = models.DateField(null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    status_url = models.CharField(max_length=500, blank=True)
+    status_index = models.PositiveIntegerField(null=True, blank=True)
+    # A warning kept with an uploaded credential (e.g. an issuer not trusted here), {"en": ..., "fr": ...}.
+    warning = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("wallet credential")
+        verbose_name_plural = _("wallet credentials")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "credential_id"], name="wallet_unique_credential_per_owner"
+            )
+        ]
+        indexes = [models.Index(fields=["owner", "-received_at"], name="wallet_owner_received")]
+
+    def __str__(self) -> str:
+        return f"{self.credential_id} ({self.owner_id})"
+
+
+class ClaimToken(models.Model):
+    """A one-time link emailed to a holder without a verified account: only the token's SHA-256 is stored."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField()
+    credential_id = models.CharField(max_length=255)
+    xml = models.BinaryField(editable=False)
+    issuer_name = models.CharField(max_length=300, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("claim link")
+        verbose_name_plural = _("claim links")
+        constraints = [
+            models.UniqueConstraint(fields=["credential_id", "email"], name="wallet_one_claim_per_delivery")
+        ]
+
+    def __str__(self) -> str:
+        return f"claim link for {self.credential_id}"
+
+
+class ShareLink(models.Model):
+    class Purpose(models.TextChoices):
+        SHARE = "share", _("Share link")
+        PDF = "pdf", _("QR code of the PDF")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
+    credential = models.ForeignKey(
+        WalletCredential, on_delete=models.SET_NULL, null=True, blank=True, related_name="share_links"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=5, choices=Purpose.choices, default=Purpose.SHARE)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"share link {self.public_id}"
+
+    def is_live(self, now: dt.datetime | None = None) -> bool:
+        moment = now or timezone.now()
+        return self.revoked_at is None and self.credential_id is not None and self.expires_at > moment
+
+
+class CredentialPdf(models.Model):
+    """A rendered PDF, keyed by the SHA-256 of the sealed XML (with the QR target and the language)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    xml_sha256 = models.CharField(max_length=64, db_index=True)
+    pdf = models.BinaryField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rendered PDF")
+        verbose_name_plural = _("rendered PDFs")
+
+    def __str__(self) -> str:
+        return f"PDF {self.key[:12]}"

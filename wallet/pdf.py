@@ -1,0 +1,111 @@
+"""The credential as an A4 PDF (WeasyPrint): the visual representation, a QR code and the sealed XML attached.
+
+Uploading the PDF to the verifier verifies the attached XML (``credential.xml``), byte-identical to the sealed one.
+The renderer never fetches anything from the network: only data URIs and this portal's own static and media files.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import logging
+from pathlib import Path
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import get_template, render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from europass.core.errors import ApplicationError
+
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+ATTACHMENT_NAME = "credential.xml"
+MAX_PDF_BYTES = 20 * 1024 * 1024
+MAX_XML_BYTES = 10 * 1024 * 1024
+
+
+@functools.cache
+def design_version() -> str:
+    """A fingerprint of the PDF's templates and stylesheets: part of the cache key, so a new design re-renders."""
+    digest = hashlib.sha256()
+    for name in ("credentials/pdf.html", "credentials/_visual.html"):
+        origin = getattr(get_template(name), "origin", None)
+        digest.update(Path(origin.name).read_bytes() if origin is not None else name.encode())
+    for name in ("wallet/pdf.css", "wallet/visual.css"):
+        found = finders.find(name)
+        if isinstance(found, str):
+            digest.update(Path(found).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def qr_svg_data_uri(url: str) -> str:
+    return str(segno.make(url, error="m").svg_data_uri(scale=4, border=2))
+
+
+def _local_file(url: str) -> Path | None:
+    """The file behind one of this portal's static or media URLs, or None."""
+    site = settings.SITE_URL.rstrip("/")
+    path = url[len(site) :] if url.startswith(site + "/") else ""
+    if path.startswith(settings.STATIC_URL):
+        found = finders.find(path[len(settings.STATIC_URL) :])
+        return Path(found) if isinstance(found, str) else None
+    if path.startswith(settings.MEDIA_URL):
+        root = Path(settings.MEDIA_ROOT).resolve()
+        candidate = (root / path[len(settings.MEDIA_URL) :]).resolve()
+        return candidate if candidate.is_relative_to(root) and candidate.is_file() else None
+    return None
+
+
+def _fetcher() -> Any:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            local = _local_file(url)
+            if local is None:
+                raise ValueError("the PDF renderer fetches nothing outside the portal")
+            mime = "text/css" if local.suffix == ".css" else ""
+            return URLFetcherResponse(url, local.read_bytes(), {"Content-Type": mime} if mime else {})
+
+    return LocalOnlyFetcher(allowed_protocols=("data", "http", "https"))
+
+
+def render_pdf(*, xml: bytes, visual: dict[str, Any], qr_url: str, lang: str) -> bytes:
+    """Render the credential: A4, its visual representation, a QR code for ``qr_url``, the sealed XML attached."""
+    from weasyprint import HTML, Attachment
+
+    with translation.override(lang):
+        html = render_to_string(
+            "credentials/pdf.html", {"visual": visual, "qr": qr_svg_data_uri(qr_url), "qr_url": qr_url}
+        )
+    document = HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=_fetcher())
+    attachment = Attachment(
+        string=xml, name=ATTACHMENT_NAME, description="Sealed Europass credential (XML)", base_url=None
+    )
+    return bytes(document.write_pdf(attachments=[attachment]))
+
+
+def extract_xml(pdf: bytes) -> bytes:
+    """The sealed XML attached to one of our PDFs (bounded: file size, attachment size)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    if len(pdf) > MAX_PDF_BYTES:
+        raise ApplicationError(_("This PDF is too large."), code="pdf_too_large")
+    try:
+        reader = PdfReader(io.BytesIO(pdf), strict=False)
+        attachments = reader.attachments
+        for name in [ATTACHMENT_NAME, *sorted(attachments)]:
+            for content in attachments.get(name, []):
+                if name.lower().endswith(".xml") and len(content) <= MAX_XML_BYTES:
+                    return bytes(content)
+    except (PdfReadError, ValueError, KeyError, TypeError) as error:
+        raise ApplicationError(_("This PDF cannot be read."), code="pdf_unreadable") from error
+    raise ApplicationError(_("This PDF carries no credential XML."), code="pdf_without_xml")

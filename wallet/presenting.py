@@ -1,0 +1,131 @@
+"""How a wallet credential is shown: live verification, the visual representation, the cached PDF, the export."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from europass.core.visual import visual_context
+from europass.credentials.model import Credential
+
+from .models import CredentialPdf, ShareLink, WalletCredential
+from .pdf import design_version, render_pdf
+from .selectors import credential_status, revoked_flags, status_of
+from .services import pdf_link_for, verify_file
+from .summary import parse_credential
+
+if TYPE_CHECKING:
+    from europass.sealing.report import VerificationReport
+
+
+def verify_xml(xml: bytes) -> VerificationReport:
+    """The live verification of a sealed credential (the verification face's service when it is installed)."""
+    return verify_file(data=xml, filename="credential.xml")
+
+
+def _status_code(check: Any) -> str:
+    return str(getattr(check.status, "value", check.status))
+
+
+def status_from(report: VerificationReport | None, credential: WalletCredential | None) -> str | None:
+    """valid / revoked / expired from the live report, else from the portal's own status lists."""
+    if report is not None:
+        checks = {check.code: _status_code(check) for check in report.checks}
+        if checks.get("not_revoked") == "failed":
+            return "revoked"
+        if checks.get("not_expired") == "failed":
+            return "expired"
+    if credential is not None:
+        return credential_status(credential)
+    return None
+
+
+def visual_for(
+    credential: WalletCredential,
+    *,
+    lang: str,
+    report: VerificationReport | None = None,
+    with_status: bool = True,
+) -> dict[str, Any]:
+    """The visual representation, built only from the signed document and the verifier's seal summary."""
+    signed: Credential = (report.credential if report is not None else None) or parse_credential(
+        bytes(credential.xml)
+    )
+    return visual_context(
+        signed,
+        seal=report.seal if report is not None else None,
+        status=status_from(report, credential) if with_status else None,
+        lang=lang,
+    )
+
+
+def share_url(link: ShareLink) -> str:
+    return settings.SITE_URL + reverse("wallet:share", kwargs={"token": link.token})
+
+
+def pdf_for_xml(*, xml: bytes, qr_url: str, lang: str, report: VerificationReport | None = None) -> bytes:
+    """Render (no cache): used by the command line and by ``credential_pdf``."""
+    report = report or verify_xml(xml)
+    signed = report.credential or parse_credential(xml)
+    visual = visual_context(signed, seal=report.seal, status=None, lang=lang)
+    return render_pdf(xml=xml, visual=visual, qr_url=qr_url, lang=lang)
+
+
+def credential_pdf(credential: WalletCredential, *, lang: str) -> bytes:
+    """The PDF of a wallet credential, rendered once and stored, keyed by the XML's SHA-256 (with its QR target,
+    language and the design version). The QR code opens the credential's long-lived PDF share link (live verification); the PDF shows
+    no status badge of its own, since a printed "valid" could outlive a revocation."""
+    link = pdf_link_for(credential)
+    qr_url = share_url(link)
+    key = hashlib.sha256(f"{credential.xml_sha256}|{qr_url}|{lang}|{design_version()}".encode()).hexdigest()
+    cached = CredentialPdf.objects.filter(key=key).values_list("pdf", flat=True).first()
+    if cached is not None:
+        return bytes(cached)
+    pdf = pdf_for_xml(xml=bytes(credential.xml), qr_url=qr_url, lang=lang)
+    try:
+        with transaction.atomic():
+            CredentialPdf.objects.create(key=key, xml_sha256=credential.xml_sha256, pdf=pdf)
+    except IntegrityError:
+        pass  # rendered at the same time by another request: same bytes are kept
+    return pdf
+
+
+def export_zip(credentials: list[WalletCredential], *, lang: str) -> bytes:
+    """Everything as one zip: each credential's sealed XML and PDF, plus a JSON manifest."""
+    buffer = io.BytesIO()
+    manifest: list[dict[str, Any]] = []
+    revoked = revoked_flags(credentials)
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for credential in credentials:
+            stem = f"credentials/{credential.public_id}"
+            archive.writestr(f"{stem}.xml", bytes(credential.xml))
+            archive.writestr(f"{stem}.pdf", credential_pdf(credential, lang=lang))
+            manifest.append(
+                {
+                    "id": str(credential.public_id),
+                    "credential_id": credential.credential_id,
+                    "title": credential.title,
+                    "awarding_body": credential.awarding_body,
+                    "awarded_on": credential.awarded_on.isoformat() if credential.awarded_on else None,
+                    "valid_until": credential.valid_until.isoformat() if credential.valid_until else None,
+                    "source": credential.source,
+                    "status": status_of(credential, revoked=revoked.get(credential.pk, False)),
+                    "xml": f"{stem}.xml",
+                    "pdf": f"{stem}.pdf",
+                    "xml_sha256": credential.xml_sha256,
+                }
+            )
+        archive.writestr(
+            "manifest.json",
+            json.dumps(
+                {"format": "europass-wallet-export/1", "credentials": manifest}, indent=2, ensure_ascii=False
+            ),
+        )
+    return buffer.getvalue()

@@ -1,0 +1,325 @@
+"""Writes of the wallet: delivery, claim links, uploads, deletion and share links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from europass.accounts.models import User
+from europass.core.errors import ApplicationError, Conflict, Gone, NotFound
+
+from .models import ClaimToken, CredentialPdf, ShareLink, WalletCredential
+from .summary import Summary, parse_credential, summarize
+
+if TYPE_CHECKING:
+    from europass.sealing.report import VerificationReport
+
+log = logging.getLogger(__name__)
+
+CLAIM_VALIDITY = dt.timedelta(days=90)
+SHARE_DEFAULT_DAYS = 30
+SHARE_MAX_DAYS = 365
+PDF_LINK_YEARS = 10
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _verified_user(email: str) -> User | None:
+    address = EmailAddress.objects.filter(email__iexact=email, verified=True).select_related("user").first()
+    return address.user if address is not None else None  # type: ignore[return-value]
+
+
+def _store(
+    *, owner: User, xml: bytes, source: str, summary: Summary, warning: dict[str, str] | None = None
+) -> tuple[WalletCredential, bool]:
+    """Keep a credential in a wallet once per (credential id, owner): a second delivery is a no-op."""
+    defaults: dict[str, Any] = {
+        "xml": xml,
+        "xml_sha256": summary.xml_sha256,
+        "source": source,
+        "title": summary.title,
+        "awarding_body": summary.awarding_body,
+        "holder_name": summary.holder_name[:300],
+        "language": summary.language[:8],
+        "awarded_on": summary.awarded_on,
+        "issued_at": summary.issued_at,
+        "valid_until": summary.valid_until,
+        "status_url": summary.status_url[:500],
+        "status_index": summary.status_index,
+        "warning": warning or {},
+    }
+    try:
+        with transaction.atomic():
+            return WalletCredential.objects.get_or_create(
+                owner=owner, credential_id=summary.credential_id, defaults=defaults
+            )
+    except IntegrityError:  # a concurrent delivery of the same credential won the race
+        return WalletCredential.objects.get(owner=owner, credential_id=summary.credential_id), False
+
+
+def credential_receive(
+    *,
+    owner: User,
+    xml: bytes,
+    source: str = WalletCredential.Source.ISSUED,
+    warning: dict[str, str] | None = None,
+) -> WalletCredential:
+    """Put a sealed credential in ``owner``'s wallet (idempotent per credential id)."""
+    summary = summarize(parse_credential(xml), xml)
+    credential, _created = _store(owner=owner, xml=xml, source=source, summary=summary, warning=warning)
+    return credential
+
+
+def _claim_email(*, email: str, url: str, issuer_name: str, title: str) -> None:
+    subject = "Your credential is ready / Votre attestation est prête"
+    body = (
+        f"Hello,\n\n{issuer_name} has issued you a digital credential: {title}.\n"
+        f"Open this link and sign in (or create an account) to add it to your wallet:\n{url}\n"
+        "The link works once, for 90 days.\n\n"
+        "---\n\n"
+        f"Bonjour,\n\n{issuer_name} vous a délivré une attestation numérique : {title}.\n"
+        f"Ouvrez ce lien et connectez-vous (ou créez un compte) pour l'ajouter à votre portefeuille :\n{url}\n"
+        "Le lien ne fonctionne qu'une fois, pendant 90 jours.\n"
+    )
+    send_mail(subject, body, None, [email])
+
+
+def credential_deliver(
+    *, xml: bytes, holder_email: str, credential_id: str, issuer_name: str, title: str
+) -> str:
+    """The one delivery entry point, called by issuing after sealing.
+
+    Returns "wallet" when a user with that VERIFIED email exists (the credential is now in their wallet), else
+    "emailed" (a one-time claim link was emailed). Idempotent per (credential id, holder): delivering the same
+    credential twice adds it once and emails at most one link.
+    """
+    email = holder_email.strip().lower()
+    user = _verified_user(email)
+    if user is not None:
+        credential_receive(owner=user, xml=xml, source=WalletCredential.Source.ISSUED)
+        return "wallet"
+    token = secrets.token_urlsafe(24)
+    try:
+        with transaction.atomic():
+            ClaimToken.objects.create(
+                token_hash=token_hash(token),
+                email=email,
+                credential_id=credential_id,
+                xml=xml,
+                issuer_name=issuer_name[:300],
+                title=title[:500],
+                expires_at=timezone.now() + CLAIM_VALIDITY,
+            )
+    except IntegrityError:
+        return "emailed"  # already delivered by email: no second link
+    url = settings.SITE_URL + reverse("wallet:claim", kwargs={"token": token})
+    _claim_email(email=email, url=url, issuer_name=issuer_name, title=title)
+    return "emailed"
+
+
+def claim_find(*, token: str) -> ClaimToken:
+    claim = ClaimToken.objects.filter(token_hash=token_hash(token)).first()
+    if claim is None:
+        raise NotFound(_("This claim link is unknown. Check that you copied the whole link."))
+    if claim.claimed_at is not None:
+        raise Gone(
+            _("This claim link has already been used: the credential is in the wallet of whoever used it.")
+        )
+    if claim.expires_at <= timezone.now():
+        raise Gone(_("This claim link has expired. Ask the awarding body to send the credential again."))
+    return claim
+
+
+def claim_redeem(*, token: str, user: User) -> WalletCredential:
+    """Add the claimed credential to ``user``'s wallet; the link then stops working (once, even under races)."""
+    claim = claim_find(token=token)
+    with transaction.atomic():
+        won = ClaimToken.objects.filter(pk=claim.pk, claimed_at__isnull=True).update(
+            claimed_at=timezone.now(), claimed_by=user
+        )
+        if not won:
+            raise Gone(
+                _(
+                    "This claim link has already been used: the credential is in the wallet of whoever used it."
+                )
+            )
+        credential = credential_receive(
+            owner=user, xml=bytes(claim.xml), source=WalletCredential.Source.CLAIMED
+        )
+        ClaimToken.objects.filter(pk=claim.pk).update(xml=b"")  # the wallet keeps the only copy now
+        return credential
+
+
+# --- upload of a credential obtained elsewhere ------------------------------------------------------------------
+
+REFUSING_CHECKS = ("well_formed", "seal_intact")
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    credential: WalletCredential
+    report: VerificationReport
+    created: bool
+
+
+def _message(check: Any, lang: str) -> str:
+    messages = getattr(check, "messages", None) or {}
+    return str(messages.get(lang) or messages.get("en") or "")
+
+
+def _xml_of_upload(data: bytes) -> bytes:
+    if data.lstrip()[:5] == b"%PDF-":
+        from .pdf import extract_xml
+
+        return extract_xml(data)
+    return data
+
+
+def verify_file(*, data: bytes, filename: str = "") -> VerificationReport:
+    """Verify an uploaded file with the verification face's service (the core verifier if it is absent)."""
+    try:
+        from verification.services import verify_upload
+    except ImportError:  # pragma: no cover - the verification app is part of the project
+        from europass.registry.selectors import trust_store
+        from europass.sealing.verify import verify
+
+        return verify(_xml_of_upload(data), trust_store())
+    return verify_upload(data=data, filename=filename)
+
+
+def credential_upload(*, owner: User, data: bytes, filename: str = "") -> UploadResult:
+    """Verify an uploaded XML (or one of our PDFs) first; refuse a broken seal with the reason, keep an untrusted
+    issuer's credential with a visible warning."""
+    report = verify_file(data=data, filename=filename)
+    checks = {check.code: check for check in report.checks}
+    for code in REFUSING_CHECKS:
+        check = checks.get(code)
+        if check is not None and str(getattr(check.status, "value", check.status)) == "failed":
+            raise ApplicationError(
+                _("This file cannot be added to your wallet: %(reason)s")
+                % {"reason": _message(check, (get_language() or "en")[:2])},
+                code=f"upload_{code}",
+                extra={"messages": {"en": _message(check, "en"), "fr": _message(check, "fr")}},
+            )
+    if report.credential is None:
+        raise ApplicationError(_("This file does not contain a credential."), code="upload_not_a_credential")
+    warnings = [
+        check
+        for check in report.checks
+        if str(getattr(check.status, "value", check.status)) in ("failed", "warning")
+        and check.code in ("certificate_trusted", "seal_qualified", "not_revoked", "not_expired")
+    ]
+    warning: dict[str, str] = {}
+    if warnings:
+        warning = {lang: " ".join(_message(check, lang) for check in warnings) for lang in ("en", "fr")}
+    xml = _xml_of_upload(data)
+    summary = summarize(report.credential, xml)
+    credential, created = _store(
+        owner=owner, xml=xml, source=WalletCredential.Source.UPLOADED, summary=summary, warning=warning
+    )
+    if not created:
+        raise Conflict(_("This credential is already in your wallet."), code="already_in_wallet")
+    return UploadResult(credential=credential, report=report, created=created)
+
+
+# --- deletion ---------------------------------------------------------------------------------------------------
+
+
+def credential_delete(*, credential: WalletCredential) -> None:
+    """Remove a credential from the wallet and end its share links at once (the issuer's record stays)."""
+    with transaction.atomic():
+        ShareLink.objects.filter(credential=credential, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        digest = credential.xml_sha256
+        credential.delete()
+        if not WalletCredential.objects.filter(xml_sha256=digest).exists():
+            CredentialPdf.objects.filter(
+                xml_sha256=digest
+            ).delete()  # no rendered copy outlives the last holder
+
+
+# --- share links ------------------------------------------------------------------------------------------------
+
+
+def share_link_create(
+    *,
+    credential: WalletCredential,
+    expires_at: dt.datetime | None = None,
+    days: int | None = None,
+    note: str = "",
+    purpose: str = ShareLink.Purpose.SHARE,
+) -> ShareLink:
+    now = timezone.now()
+    if expires_at is None:
+        expires_at = now + dt.timedelta(days=SHARE_DEFAULT_DAYS if days is None else days)
+    if purpose == ShareLink.Purpose.SHARE:
+        if expires_at <= now:
+            raise ApplicationError(_("Choose an expiry date in the future."), code="share_expiry_past")
+        if expires_at > now + dt.timedelta(days=SHARE_MAX_DAYS, hours=1):
+            raise ApplicationError(_("A share link can last at most one year."), code="share_expiry_too_far")
+    if len(note) > 200:
+        raise ApplicationError(_("The note can be at most 200 characters long."), code="share_note_too_long")
+    return ShareLink.objects.create(
+        owner=credential.owner,
+        credential=credential,
+        token=secrets.token_urlsafe(24),
+        purpose=purpose,
+        note=note.strip(),
+        expires_at=expires_at,
+    )
+
+
+def share_link_revoke(*, link: ShareLink) -> None:
+    ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def share_link_open(*, token: str) -> ShareLink:
+    """The live link behind a token, counting the view; NotFound for an unknown token, Gone when it has ended."""
+    link = ShareLink.objects.select_related("credential").filter(token=token).first() if token else None
+    if link is None:
+        raise NotFound(_("This share link does not exist. Check that you copied the whole link."))
+    now = timezone.now()
+    if link.revoked_at is not None or link.credential is None:
+        raise Gone(_("This share link has been turned off by the credential's holder."))
+    if link.expires_at <= now:
+        raise Gone(_("This share link has expired. Ask the holder for a new one."))
+    ShareLink.objects.filter(pk=link.pk).update(view_count=F("view_count") + 1, last_viewed_at=now)
+    return link
+
+
+def pdf_link_for(credential: WalletCredential) -> ShareLink:
+    """The long-lived link printed as a QR code on the credential's PDF (one live link per credential)."""
+    now = timezone.now()
+    link = (
+        ShareLink.objects.filter(
+            credential=credential, purpose=ShareLink.Purpose.PDF, revoked_at__isnull=True, expires_at__gt=now
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if link is not None:
+        return link
+    until = credential.valid_until if credential.valid_until and credential.valid_until > now else None
+    expires = until or now + dt.timedelta(days=365 * PDF_LINK_YEARS)
+    return share_link_create(
+        credential=credential,
+        expires_at=expires,
+        purpose=ShareLink.Purpose.PDF,
+    )

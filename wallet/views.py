@@ -1,0 +1,283 @@
+"""Pages of the citizen's wallet (thin: services write, selectors read) and the public share pages."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from europass.core.errors import ApplicationError, Gone, NotFound
+from europass.core.pages import pages_errors
+from europass.credentials.jsonld import to_jsonld
+
+from . import presenting, selectors, services
+from .forms import ShareForm, UploadForm
+from .models import ShareLink, WalletCredential
+from .pdf import qr_svg_data_uri
+from .summary import parse_credential
+
+
+def _lang() -> str:
+    return (get_language() or "en").split("-")[0]
+
+
+def _download(data: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _stem(credential: WalletCredential) -> str:
+    return f"credential-{credential.public_id}"
+
+
+def xml_response(credential: WalletCredential) -> HttpResponse:
+    return _download(
+        bytes(credential.xml), filename=f"{_stem(credential)}.xml", content_type="application/xml"
+    )
+
+
+def pdf_response(credential: WalletCredential) -> HttpResponse:
+    pdf = presenting.credential_pdf(credential, lang=_lang())
+    return _download(pdf, filename=f"{_stem(credential)}.pdf", content_type="application/pdf")
+
+
+def jsonld_response(credential: WalletCredential) -> HttpResponse:
+    document = to_jsonld(parse_credential(bytes(credential.xml)))
+    body = json.dumps(document, indent=2, ensure_ascii=False).encode()
+    return _download(body, filename=f"{_stem(credential)}.jsonld", content_type="application/ld+json")
+
+
+# --- the owner's pages ------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    cards = selectors.credential_cards(request.user, lang=_lang())  # type: ignore[arg-type]
+    return render(request, "wallet/index.html", {"cards": cards})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        try:
+            result = services.credential_upload(
+                owner=request.user,  # type: ignore[arg-type]
+                data=upload_file.read(),
+                filename=upload_file.name or "",
+            )
+        except ApplicationError as error:
+            form.add_error("file", error.message)
+        else:
+            messages.success(request, _("The credential was verified and added to your wallet."))
+            return redirect("wallet:detail", public_id=result.credential.public_id)
+    return render(request, "wallet/upload.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _detail_context(
+    request: HttpRequest, credential: WalletCredential, form: ShareForm | None = None
+) -> dict[str, Any]:
+    report = presenting.verify_xml(bytes(credential.xml))
+    links = []
+    for link in selectors.share_links_of(credential):
+        url = presenting.share_url(link)
+        links.append({"link": link, "url": url, "qr": qr_svg_data_uri(url)})
+    return {
+        "credential": credential,
+        "visual": presenting.visual_for(credential, lang=_lang(), report=report),
+        "links": links,
+        "form": form or ShareForm(),
+        "warning": credential.warning.get(_lang()) or credential.warning.get("en", ""),
+    }
+
+
+@login_required
+@require_GET
+@pages_errors
+def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    credential = selectors.credential_of(request.user, public_id)  # type: ignore[arg-type]
+    return render(request, "wallet/detail.html", _detail_context(request, credential))
+
+
+@login_required
+@require_GET
+@pages_errors
+def download_xml(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return xml_response(selectors.credential_of(request.user, public_id))  # type: ignore[arg-type]
+
+
+@login_required
+@require_GET
+@pages_errors
+def download_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return pdf_response(selectors.credential_of(request.user, public_id))  # type: ignore[arg-type]
+
+
+@login_required
+@require_GET
+@pages_errors
+def download_jsonld(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return jsonld_response(selectors.credential_of(request.user, public_id))  # type: ignore[arg-type]
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    credentials = list(WalletCredential.objects.filter(owner=request.user).order_by("received_at"))  # type: ignore[misc]
+    data = presenting.export_zip(credentials, lang=_lang())
+    stamp = timezone.now().strftime("%Y%m%d")
+    return _download(data, filename=f"europass-wallet-{stamp}.zip", content_type="application/zip")
+
+
+@login_required
+@require_POST
+@pages_errors
+def delete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    credential = selectors.credential_of(request.user, public_id)  # type: ignore[arg-type]
+    services.credential_delete(credential=credential)
+    messages.success(
+        request, _("The credential was removed from your wallet and its share links stopped working.")
+    )
+    return redirect("wallet:index")
+
+
+@login_required
+@require_POST
+@pages_errors
+def share_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    credential = selectors.credential_of(request.user, public_id)  # type: ignore[arg-type]
+    form = ShareForm(request.POST)
+    if form.is_valid():
+        try:
+            services.share_link_create(
+                credential=credential, expires_at=form.expires_at(), note=form.cleaned_data["note"]
+            )
+        except ApplicationError as error:
+            form.add_error("expires_on", error.message)
+        else:
+            messages.success(request, _("Share link created. Copy it or show its QR code."))
+            return redirect("wallet:detail", public_id=credential.public_id)
+    return render(request, "wallet/detail.html", _detail_context(request, credential, form), status=400)
+
+
+@login_required
+@require_POST
+@pages_errors
+def share_revoke(request: HttpRequest, link_id: uuid.UUID) -> HttpResponse:
+    link = selectors.share_link_of(request.user, link_id)  # type: ignore[arg-type]
+    services.share_link_revoke(link=link)
+    messages.success(request, _("The share link stopped working."))
+    if link.credential is not None:
+        return redirect("wallet:detail", public_id=link.credential.public_id)
+    return redirect("wallet:index")
+
+
+# --- claim links (emailed) --------------------------------------------------------------------------------------
+
+
+def _ended(request: HttpRequest, error: ApplicationError, *, title: str) -> HttpResponse:
+    return render(
+        request,
+        "wallet/link_ended.html",
+        {"title": title, "message": error.message},
+        status=error.status_code,
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        found = services.claim_find(token=token)
+        if request.method == "POST":
+            credential = services.claim_redeem(token=token, user=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("The credential is now in your wallet."))
+            return redirect("wallet:detail", public_id=credential.public_id)
+    except (NotFound, Gone) as error:
+        return _ended(request, error, title=_("This claim link does not work"))
+    return render(request, "wallet/claim.html", {"claim": found})
+
+
+# --- public share pages -----------------------------------------------------------------------------------------
+
+
+def _open(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
+    try:
+        return services.share_link_open(token=token)
+    except (NotFound, Gone) as error:
+        return _ended(request, error, title=_("This share link does not work"))
+
+
+def _report_html(request: HttpRequest, report: Any) -> str:
+    """The verification face's report, when it offers its page helper (never the holder's account data)."""
+    try:
+        from verification.services import report_context
+    except ImportError:
+        return ""
+    return render_to_string("verification/_report.html", report_context(report, _lang()), request=request)
+
+
+@never_cache
+@require_GET
+def share(request: HttpRequest, token: str) -> HttpResponse:
+    opened = _open(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    credential = opened.credential
+    assert credential is not None
+    report = presenting.verify_xml(bytes(credential.xml))
+    context = {
+        "link": opened,
+        "token": token,
+        "visual": presenting.visual_for(credential, lang=_lang(), report=report),
+        "verdict": report.verdict,
+        "valid": report.valid,
+        "report_html": _report_html(request, report),
+        "checks": [
+            {
+                "code": check.code,
+                "status": str(getattr(check.status, "value", check.status)),
+                "message": check.message(_lang()),
+            }
+            for check in report.checks
+        ],
+    }
+    response = render(request, "wallet/share.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def share_xml(request: HttpRequest, token: str) -> HttpResponse:
+    opened = _open(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    assert opened.credential is not None
+    return xml_response(opened.credential)
+
+
+@require_GET
+def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    opened = _open(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    assert opened.credential is not None
+    return pdf_response(opened.credential)
