@@ -1,0 +1,155 @@
+"""Issuing end to end with real workers, against a bare signxml seal loop over the same documents, in one run.
+
+    python bench/issue_sheet.py [--n 10000] [--workers 2]
+
+Generates an N-row XLSX, then: upload → parse + validate → confirm → Celery workers (separate processes, the
+configured broker) seal and store every credential. In the same run, a bare signxml XAdES sign loop over the same
+N documents on one core. Targets (issue 5): end-to-end ≤ 1.5× the bare loop; parse + validate of 10,000 rows
+≤ 3 s; worker memory flat. Uses a scratch SQLite database and broker under a temporary VAR_DIR unless
+DATABASE_URL / REDIS_URL are set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-issue-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "europass.settings")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+# Production-like: DEBUG off (no query log kept in memory by the workers).
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+os.environ.setdefault("KEY_ENCRYPTION_SECRETS", "bench-only-key-encryption-secret")
+
+import django  # noqa: E402
+
+django.setup()
+
+import openpyxl  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from lxml import etree  # noqa: E402
+from signxml import DigestAlgorithm, SignatureMethod  # noqa: E402
+from signxml.algorithms import CanonicalizationMethod  # noqa: E402
+from signxml.xades import XAdESSigner  # noqa: E402
+
+from europass.celery import app  # noqa: E402
+from issuing.demo import demo_setup  # noqa: E402
+from issuing.models import IssuedCredential  # noqa: E402
+from issuing.services.batches import batch_confirm, batch_progress, batch_upload  # noqa: E402
+from issuing.services.building import DocumentBuilder  # noqa: E402
+from issuing.services.seals import active_seal, seal_key_of  # noqa: E402
+from issuing.sheets import COLUMNS, read_sheet, validate_sheet  # noqa: E402
+
+
+def make_sheet(n: int) -> bytes:
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("Credentials")
+    sheet.append([column.en for column in COLUMNS])
+    for i in range(1, n + 1):
+        sheet.append(
+            [f"B-{i:06d}", "Ana", f"Pereira {i}", dt.date(2000, 1, 1) + dt.timedelta(days=i % 3000), f"learner{i}@example.org",
+             "DEMO-BACHELOR-CS", dt.date(2024, 6, 30), None, "15/20", None, "en", None]
+        )  # fmt: skip
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    from django.test.utils import override_settings
+
+    with override_settings(DEBUG=True):
+        organisation = demo_setup(password="bench-password").organisation
+    data = make_sheet(args.n)
+
+    started = time.perf_counter()
+    raw = read_sheet(data, filename="bench.xlsx")
+    read_s = time.perf_counter() - started
+    validation = validate_sheet(raw, organisation=organisation)
+    parse_validate_s = time.perf_counter() - started
+    assert validation.ok, validation.problems[:5]
+
+    env = {**os.environ}
+    workers = [
+        subprocess.Popen(
+            [str(Path(sys.executable).with_name("celery")), "-A", "europass", "worker", "--pool", "solo", "--loglevel", "WARNING",
+             "--hostname", f"bench{i}-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for i in range(args.workers)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while len(app.control.ping(timeout=0.5) or []) < args.workers and time.monotonic() < deadline:
+            time.sleep(0.2)
+        memory_start: list[int] = []
+        started = time.perf_counter()
+        batch = batch_upload(organisation=organisation, actor="bench", data=data, filename="bench.xlsx")
+        batch = batch_confirm(batch=batch, actor="bench")
+        queued_s = time.perf_counter() - started
+        while True:
+            progress = batch_progress(batch)
+            if not memory_start and progress.sealed >= args.n // 10:
+                memory_start = [rss_kb(worker.pid) for worker in workers]
+            if progress.pending == 0:
+                break
+            time.sleep(0.1)
+        end_to_end_s = time.perf_counter() - started
+        memory_end = [rss_kb(worker.pid) for worker in workers]
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(30)
+    assert progress.sealed == args.n, progress
+
+    # The bare loop: the same N documents, a bare signxml XAdES signer, one core.
+    seal_key = seal_key_of(active_seal(organisation))
+    builder = DocumentBuilder(organisation)
+    issued = list(batch.credentials.select_related("qualification", "status_list", "organisation"))
+    documents = [builder.build(credential) for credential in issued]
+    signer = XAdESSigner(
+        signature_algorithm=SignatureMethod.RSA_SHA256,
+        digest_algorithm=DigestAlgorithm.SHA256,
+        c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_1,
+    )
+    started = time.perf_counter()
+    for document in documents:
+        etree.tostring(signer.sign(etree.fromstring(document), key=seal_key.private_key, cert=[seal_key.certificate]))
+    bare_s = time.perf_counter() - started
+
+    stored = IssuedCredential.objects.filter(batch=batch, status="sealed").count()
+    print(f"bench/issue_sheet.py — {args.n} rows, {args.workers} worker processes, broker {app.conf.broker_url.split(':')[0]}")
+    print(f"  read sheet (calamine)             {read_s:8.2f} s")
+    print(f"  parse + validate                  {parse_validate_s:8.2f} s   (target ≤ 3 s for 10,000 rows)")
+    print(f"  upload + validate + confirm       {queued_s:8.2f} s   (until every chunk is queued)")
+    print(f"  end to end (upload → stored)      {end_to_end_s:8.2f} s   {args.n / end_to_end_s:8.0f} credentials/s, {stored} stored")
+    print(f"  bare signxml sign loop, one core  {bare_s:8.2f} s   {args.n / bare_s:8.0f} documents/s")
+    print(f"  end to end / bare loop            {end_to_end_s / bare_s:8.2f}x  (target ≤ 1.5)")
+    print(f"  worker RSS at 10 % → end (MB)     {[round(k / 1024) for k in memory_start]} → {[round(k / 1024) for k in memory_end]}")
+
+
+if __name__ == "__main__":
+    main()
