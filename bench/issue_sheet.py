@@ -57,9 +57,21 @@ def make_sheet(n: int) -> bytes:
     sheet.append([column.en for column in COLUMNS])
     for i in range(1, n + 1):
         sheet.append(
-            [f"B-{i:06d}", "Ana", f"Pereira {i}", dt.date(2000, 1, 1) + dt.timedelta(days=i % 3000), f"learner{i}@example.org",
-             "DEMO-BACHELOR-CS", dt.date(2024, 6, 30), None, "15/20", None, "en", None]
-        )  # fmt: skip
+            [
+                f"B-{i:06d}",
+                "Ana",
+                f"Pereira {i}",
+                dt.date(2000, 1, 1) + dt.timedelta(days=i % 3000),
+                f"learner{i}@example.org",
+                "DEMO-BACHELOR-CS",
+                dt.date(2024, 6, 30),
+                None,
+                "15/20",
+                None,
+                "en",
+                None,
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -94,10 +106,25 @@ def main() -> None:
     env = {**os.environ}
     workers = [
         subprocess.Popen(
-            [str(Path(sys.executable).with_name("celery")), "-A", "europass", "worker", "--pool", "solo", "--loglevel", "WARNING",
-             "--hostname", f"bench{i}-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                str(Path(sys.executable).with_name("celery")),
+                "-A",
+                "europass",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "WARNING",
+                "--hostname",
+                f"bench{i}-{os.getpid()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for i in range(args.workers)
     ]
     try:
@@ -137,18 +164,26 @@ def main() -> None:
     )
     started = time.perf_counter()
     for document in documents:
-        etree.tostring(signer.sign(etree.fromstring(document), key=seal_key.private_key, cert=[seal_key.certificate]))
+        etree.tostring(
+            signer.sign(etree.fromstring(document), key=seal_key.private_key, cert=[seal_key.certificate])
+        )
     bare_s = time.perf_counter() - started
 
     stored = IssuedCredential.objects.filter(batch=batch, status="sealed").count()
-    print(f"bench/issue_sheet.py — {args.n} rows, {args.workers} worker processes, broker {app.conf.broker_url.split(':')[0]}")
+    print(
+        f"bench/issue_sheet.py — {args.n} rows, {args.workers} worker processes, broker {app.conf.broker_url.split(':')[0]}"
+    )
     print(f"  read sheet (calamine)             {read_s:8.2f} s")
     print(f"  parse + validate                  {parse_validate_s:8.2f} s   (target ≤ 3 s for 10,000 rows)")
     print(f"  upload + validate + confirm       {queued_s:8.2f} s   (until every chunk is queued)")
-    print(f"  end to end (upload → stored)      {end_to_end_s:8.2f} s   {args.n / end_to_end_s:8.0f} credentials/s, {stored} stored")
+    print(
+        f"  end to end (upload → stored)      {end_to_end_s:8.2f} s   {args.n / end_to_end_s:8.0f} credentials/s, {stored} stored"
+    )
     print(f"  bare signxml sign loop, one core  {bare_s:8.2f} s   {args.n / bare_s:8.0f} documents/s")
     print(f"  end to end / bare loop            {end_to_end_s / bare_s:8.2f}x  (target ≤ 1.5)")
-    print(f"  worker RSS at 10 % → end (MB)     {[round(k / 1024) for k in memory_start]} → {[round(k / 1024) for k in memory_end]}")
+    print(
+        f"  worker RSS at 10 % → end (MB)     {[round(k / 1024) for k in memory_start]} → {[round(k / 1024) for k in memory_end]}"
+    )
 
 
 if __name__ == "__main__":

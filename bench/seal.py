@@ -14,20 +14,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cryptography.hazmat.primitives import hashes  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
-from cryptography.hazmat.primitives.serialization import Encoding  # noqa: E402
-from lxml import etree  # noqa: E402
-from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod  # noqa: E402
-from signxml.algorithms import CanonicalizationMethod  # noqa: E402
-from signxml.xades import XAdESSigner, XAdESVerifier  # noqa: E402
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.serialization import Encoding
+from lxml import etree
+from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod
+from signxml.algorithms import CanonicalizationMethod
+from signxml.xades import XAdESSigner, XAdESVerifier
 
-from bench._common import per_item, stats, table  # noqa: E402
-from europass.credentials.example import example_credential  # noqa: E402
-from europass.sealing.demo import make_demo_pki  # noqa: E402
-from europass.sealing.seal import Sealer  # noqa: E402
-from europass.sealing.trust import TrustAnchor, TrustStore  # noqa: E402
-from europass.sealing.verify import verify  # noqa: E402
+from bench._common import per_item, stats, table
+from europass.credentials.example import example_credential
+from europass.sealing.demo import make_demo_pki
+from europass.sealing.seal import Sealer
+from europass.sealing.trust import TrustAnchor, TrustStore
+from europass.sealing.verify import verify
 
 
 def main() -> dict[str, float]:
@@ -61,7 +61,9 @@ def main() -> dict[str, float]:
     sealed = [sealer.seal(document) for document in documents]
     trust = TrustStore([TrustAnchor(pki.anchor_cert.public_bytes(Encoding.DER), "bench anchor", True)])
     verifier = XAdESVerifier()
-    config = SignatureConfiguration(location="./{http://data.europa.eu/snb}proof/", require_x509=True, expect_references=3)
+    config = SignatureConfiguration(
+        location="./{http://data.europa.eu/snb}proof/", require_x509=True, expect_references=3
+    )
 
     def bare_verify(document: bytes) -> object:
         return verifier.verify(document, x509_cert=pki.seal.certificate, expect_config=config)

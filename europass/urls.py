@@ -21,6 +21,7 @@ urlpatterns = [
     path("wallet/", include("wallet.urls")),
     path("api/v1/wallet/", include("wallet.api_urls")),
     path("verify/", include("verification.urls")),
+    path("api/v1/", include("verification.api_urls")),
 ]
 
 handler400 = "europass.core.views.bad_request"

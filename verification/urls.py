@@ -5,4 +5,7 @@ from . import views
 app_name = "verification"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("report/<str:token>.json", views.report_json, name="report-json"),
+    path("report/<str:token>.pdf", views.report_pdf_view, name="report-pdf"),
+    path("report/<str:token>", views.result, name="result"),
 ]

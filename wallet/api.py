@@ -28,7 +28,7 @@ def _lang(request: Request) -> str:
     return requested if requested in ("en", "fr") else (get_language() or "en")[:2]
 
 
-class CredentialOutput(serializers.Serializer[Any]):
+class WalletCredentialOutput(serializers.Serializer[Any]):
     id = serializers.UUIDField(source="credential.public_id")
     credential_id = serializers.CharField(source="credential.credential_id")
     title = serializers.CharField()
@@ -75,15 +75,18 @@ def _card(credential: WalletCredential, lang: str) -> selectors.Card:
 class CredentialListApi(APIView):
     parser_classes = [MultiPartParser]
 
-    @extend_schema(responses=CredentialOutput(many=True), summary="List the credentials of my wallet")
+    @extend_schema(responses=WalletCredentialOutput(many=True), summary="List the credentials of my wallet")
     def get(self, request: Request) -> Response:
         cards = selectors.credential_cards(request.user, lang=_lang(request))  # type: ignore[arg-type]
-        return Response(CredentialOutput(cards, many=True).data)
+        return Response(WalletCredentialOutput(cards, many=True).data)
 
     @extend_schema(
         summary="Upload a credential obtained elsewhere (XML, or a PDF of this portal); it is verified first",
         request={"multipart/form-data": inline_serializer("UploadInput", {"file": serializers.FileField()})},
-        responses={201: CredentialOutput, 400: OpenApiResponse(description="Broken seal or unreadable file")},
+        responses={
+            201: WalletCredentialOutput,
+            400: OpenApiResponse(description="Broken seal or unreadable file"),
+        },
     )
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
@@ -99,7 +102,8 @@ class CredentialListApi(APIView):
             filename=upload.name or "",
         )
         return Response(
-            CredentialOutput(_card(result.credential, _lang(request))).data, status=status.HTTP_201_CREATED
+            WalletCredentialOutput(_card(result.credential, _lang(request))).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -108,7 +112,7 @@ class CredentialDetailApi(APIView):
         summary="One credential of my wallet with its live verification",
         responses=inline_serializer(
             "WalletCredentialDetail",
-            {"credential": CredentialOutput(), "verification": serializers.DictField()},
+            {"credential": WalletCredentialOutput(), "verification": serializers.DictField()},
         ),
     )
     def get(self, request: Request, public_id: uuid.UUID) -> Response:
@@ -116,7 +120,7 @@ class CredentialDetailApi(APIView):
         report = presenting.verify_xml(bytes(credential.xml))
         return Response(
             {
-                "credential": CredentialOutput(_card(credential, _lang(request))).data,
+                "credential": WalletCredentialOutput(_card(credential, _lang(request))).data,
                 "verification": report.to_dict(_lang(request)),
             }
         )

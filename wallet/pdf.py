@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import logging
 from pathlib import Path
 from typing import Any
@@ -18,15 +17,10 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
-from django.utils.translation import gettext as _
-
-from europass.core.errors import ApplicationError
 
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 ATTACHMENT_NAME = "credential.xml"
-MAX_PDF_BYTES = 20 * 1024 * 1024
-MAX_XML_BYTES = 10 * 1024 * 1024
 
 
 @functools.cache
@@ -93,19 +87,7 @@ def render_pdf(*, xml: bytes, visual: dict[str, Any], qr_url: str, lang: str) ->
 
 
 def extract_xml(pdf: bytes) -> bytes:
-    """The sealed XML attached to one of our PDFs (bounded: file size, attachment size)."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    """The sealed XML attached to one of our PDFs (the verification face's bounded reader)."""
+    from verification.reading import extract_xml as read_attachment
 
-    if len(pdf) > MAX_PDF_BYTES:
-        raise ApplicationError(_("This PDF is too large."), code="pdf_too_large")
-    try:
-        reader = PdfReader(io.BytesIO(pdf), strict=False)
-        attachments = reader.attachments
-        for name in [ATTACHMENT_NAME, *sorted(attachments)]:
-            for content in attachments.get(name, []):
-                if name.lower().endswith(".xml") and len(content) <= MAX_XML_BYTES:
-                    return bytes(content)
-    except (PdfReadError, ValueError, KeyError, TypeError) as error:
-        raise ApplicationError(_("This PDF cannot be read."), code="pdf_unreadable") from error
-    raise ApplicationError(_("This PDF carries no credential XML."), code="pdf_without_xml")
+    return read_attachment(pdf)

@@ -183,23 +183,10 @@ def _message(check: Any, lang: str) -> str:
     return str(messages.get(lang) or messages.get("en") or "")
 
 
-def _xml_of_upload(data: bytes) -> bytes:
-    if data.lstrip()[:5] == b"%PDF-":
-        from .pdf import extract_xml
-
-        return extract_xml(data)
-    return data
-
-
 def verify_file(*, data: bytes, filename: str = "") -> VerificationReport:
-    """Verify an uploaded file with the verification face's service (the core verifier if it is absent)."""
-    try:
-        from verification.services import verify_upload
-    except ImportError:  # pragma: no cover - the verification app is part of the project
-        from europass.registry.selectors import trust_store
-        from europass.sealing.verify import verify
+    """Verify an uploaded file (XML or one of our PDFs) with the verification face's engine."""
+    from verification.services import verify_upload
 
-        return verify(_xml_of_upload(data), trust_store())
     return verify_upload(data=data, filename=filename)
 
 
@@ -228,7 +215,9 @@ def credential_upload(*, owner: User, data: bytes, filename: str = "") -> Upload
     warning: dict[str, str] = {}
     if warnings:
         warning = {lang: " ".join(_message(check, lang) for check in warnings) for lang in ("en", "fr")}
-    xml = _xml_of_upload(data)
+    from verification.reading import xml_of_upload
+
+    xml = xml_of_upload(data)
     summary = summarize(report.credential, xml)
     credential, created = _store(
         owner=owner, xml=xml, source=WalletCredential.Source.UPLOADED, summary=summary, warning=warning

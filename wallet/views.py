@@ -226,11 +226,9 @@ def _open(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
 
 
 def _report_html(request: HttpRequest, report: Any) -> str:
-    """The verification face's report, when it offers its page helper (never the holder's account data)."""
-    try:
-        from verification.services import report_context
-    except ImportError:
-        return ""
+    """The verification face's report (never the holder's account data)."""
+    from verification.presenting import report_context
+
     return render_to_string("verification/_report.html", report_context(report, _lang()), request=request)
 
 

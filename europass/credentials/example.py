@@ -28,10 +28,16 @@ OUTCOMES = [
 ]  # fmt: skip
 
 
-def example_credential(**overrides: Any) -> Credential:
+DEFAULT_SITE = "http://127.0.0.1:8000"
+
+
+def example_credential(*, site: str = DEFAULT_SITE, **overrides: Any) -> Credential:
+    """The demo learner's Bachelor from the demo awarding body, with register addresses under ``site``
+    (the portal's SITE_URL, so that the register checks find the demo body and qualification)."""
+    site = site.rstrip("/")
     credential_id = overrides.pop("id", f"urn:uuid:{uuid.uuid4()}")
     qualification = Qualification(
-        id="http://127.0.0.1:8000/registry/qualifications/DEMO-BACHELOR-CS",
+        id=f"{site}/registry/qualifications/DEMO-BACHELOR-CS",
         code="DEMO-BACHELOR-CS",
         title=MultilingualText({"en": "Bachelor of Computer Science", "fr": "Licence d'informatique"}),
         description=MultilingualText(
@@ -51,7 +57,7 @@ def example_credential(**overrides: Any) -> Credential:
             )
             for i, (en, fr) in enumerate(OUTCOMES, start=1)
         ),
-        homepage="http://127.0.0.1:8000/registry/qualifications/DEMO-BACHELOR-CS",
+        homepage=f"{site}/registry/qualifications/DEMO-BACHELOR-CS",
     )
     credential = Credential(
         id=credential_id,
@@ -67,7 +73,7 @@ def example_credential(**overrides: Any) -> Credential:
         primary_language="en",
         languages=("en", "fr"),
         awarding_body=AwardingBody(
-            id="urn:epass:org:demo",
+            id=f"{site}/registry/organisations/demo",
             name=MultilingualText({"en": "Demo University", "fr": "Université de démonstration"}),
             legal_identifier="VATFR-12345678901",
             country="FR",

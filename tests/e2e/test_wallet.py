@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from django.conf import settings
 from django.core.management import call_command
 
 from europass.accounts.demo import CITIZEN_EMAIL
@@ -43,7 +44,7 @@ def _hold_one(pki: DemoPKI) -> None:
         date_of_birth=dt.date(2001, 4, 12),
         email=CITIZEN_EMAIL,
     )
-    xml = Sealer(pki.seal).seal(example_credential(holder=holder).to_xml())
+    xml = Sealer(pki.seal).seal(example_credential(site=settings.SITE_URL, holder=holder).to_xml())
     assert (
         credential_deliver(
             xml=xml,

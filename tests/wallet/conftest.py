@@ -63,7 +63,7 @@ def make_sealed(pki: DemoPKI) -> SealedFactory:
         if status_index is not None:
             overrides["status"] = CredentialStatus(url=f"{SITE}/status/{STATUS_LIST_ID}", index=status_index)
         overrides.setdefault("holder", _holder(email))
-        return (sealer_ or sealer).seal(example_credential(**overrides).to_xml())
+        return (sealer_ or sealer).seal(example_credential(site=SITE, **overrides).to_xml())
 
     return make
 
@@ -75,7 +75,7 @@ def sealed_xml(make_sealed: SealedFactory) -> bytes:
 
 @pytest.fixture(scope="session")
 def foreign_sealed_xml(foreign_pki: DemoPKI) -> bytes:
-    credential = example_credential(holder=_holder(CITIZEN))
+    credential = example_credential(site=SITE, holder=_holder(CITIZEN))
     return Sealer(foreign_pki.seal).seal(credential.to_xml())
 
 
@@ -98,9 +98,11 @@ def _wallet_settings(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-def trusted(db: None, pki: DemoPKI) -> Any:
+def trusted(db: None, pki: DemoPKI, status_list: Any) -> Any:
+    from europass.registry.demo import setup_registry
     from europass.registry.services import trust_anchor_add
 
+    setup_registry()  # the demo awarding body, accredited for the example's qualification: fully verified
     return trust_anchor_add(pem=anchor_pem(pki), name="Demo anchor", qualified_for_seals=True)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from europass.credentials.example import example_credential
@@ -16,5 +17,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         output = Path(options["output"])
-        output.write_bytes(example_credential().to_xml())
+        output.write_bytes(example_credential(site=settings.SITE_URL).to_xml())
         self.stdout.write(self.style.SUCCESS(f"Unsealed example credential written to {output}."))

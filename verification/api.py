@@ -1,0 +1,162 @@
+"""``POST /api/v1/verify``: the same engine as the page and ``credential_verify``, for machines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import get_language
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from europass.core.errors import ApplicationError
+
+from .reading import UnusableInput, max_upload_bytes
+from .services import verify_upload
+
+
+class XmlParser(BaseParser):
+    """The raw XML body, untouched (parsed later, safely, by the verifier)."""
+
+    media_type = "application/xml"
+
+    def parse(  # type: ignore[override]
+        self, stream: Any, media_type: str | None = None, parser_context: Any = None
+    ) -> bytes:
+        limit = max_upload_bytes()
+        data = stream.read(limit + 1) if stream is not None else b""
+        if len(data) > limit:
+            from .reading import InputTooLarge
+
+            raise InputTooLarge(f"The body is too large (at most {limit // (1024 * 1024)} MB).")
+        return bytes(data)
+
+
+class TextXmlParser(XmlParser):
+    media_type = "text/xml"
+
+
+class PdfParser(XmlParser):
+    media_type = "application/pdf"
+
+
+class CheckSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    code = serializers.CharField(help_text="well_formed, schema_valid, seal_intact, certificate_trusted, ...")
+    status = serializers.ChoiceField(choices=["passed", "failed", "warning", "not_applicable"])
+    message = serializers.CharField()
+    details = serializers.DictField()
+    ec_check = serializers.CharField(allow_null=True, help_text="The European Commission's check URI")
+    ec_status = serializers.CharField()
+
+
+class ReportSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    valid = serializers.BooleanField(help_text="No check failed")
+    verdict = serializers.ChoiceField(choices=["verified", "partially_verified", "failed"])
+    checks = CheckSerializer(many=True)
+    seal = serializers.DictField(allow_null=True)
+    credential = serializers.DictField(
+        allow_null=True, help_text="Holder, title, awarding body, dates: read only from the signed data"
+    )
+
+
+class ErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    error = serializers.CharField()
+    detail = serializers.CharField()
+
+
+def _lang(request: Request) -> str:
+    asked = str(request.query_params.get("lang", "") or "")
+    return (asked or get_language() or "en")[:2]
+
+
+class VerifyApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "verify"
+    parser_classes = [XmlParser, TextXmlParser, PdfParser, MultiPartParser]
+
+    @extend_schema(
+        operation_id="verify_credential",
+        summary="Verify a credential: its seal, its issuer's trust, revocation and the register",
+        description=(
+            "Send the credential as the request body (`application/xml`, `text/xml`, or `application/pdf` for one "
+            "of our PDFs carrying the XML), or as `multipart/form-data` with the file in the field `file`. "
+            "The answer is the verification report: 200 when no check failed (verdict `verified` or "
+            "`partially_verified`), 422 with the same report when a check failed (broken seal, revoked, expired, "
+            "untrusted...), 400 when the input cannot be read as a credential (not XML, unsafe XML such as DTDs or "
+            "entities, a PDF without XML), 413 when too large, 415 for another content type, 429 when the client "
+            "sends too many requests. Anonymous; rate-limited per client."
+        ),
+        parameters=[OpenApiParameter("lang", str, description="en or fr: language of the messages")],
+        request={
+            "application/xml": {"type": "string", "format": "binary"},
+            "application/pdf": {"type": "string", "format": "binary"},
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            },
+        },
+        responses={
+            200: ReportSerializer,
+            422: OpenApiResponse(ReportSerializer, description="A check failed: the report says which"),
+            400: ErrorSerializer,
+            413: ErrorSerializer,
+            415: ErrorSerializer,
+            429: ErrorSerializer,
+        },
+        examples=[
+            OpenApiExample(
+                "Verified",
+                response_only=True,
+                status_codes=["200"],
+                value={
+                    "valid": True,
+                    "verdict": "verified",
+                    "checks": [
+                        {
+                            "code": "seal_intact",
+                            "status": "passed",
+                            "message": "The seal is intact: the credential has not been changed since it was sealed.",
+                            "details": {},
+                            "ec_check": "http://data.europa.eu/snb/verification/f9c2016fe9",
+                            "ec_status": "http://data.europa.eu/snb/verification-status/9895008394",
+                        }
+                    ],
+                    "seal": {"level": "qualified"},
+                    "credential": {"title": "Bachelor of Computer Science"},
+                },
+            )
+        ],
+        tags=["verification"],
+    )
+    def post(self, request: Request) -> Response:
+        lang = _lang(request)
+        if isinstance(request.data, bytes | bytearray):
+            data, filename = bytes(request.data), ""
+        else:
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ApplicationError(
+                    "Send the credential as the request body (application/xml) or in the multipart field 'file'.",
+                    code="file_missing",
+                )
+            limit = max_upload_bytes()
+            if upload.size is not None and upload.size > limit:
+                from .reading import InputTooLarge
+
+                raise InputTooLarge(f"The file is too large (at most {limit // (1024 * 1024)} MB).")
+            data, filename = upload.read(limit + 1), upload.name or ""
+        report = verify_upload(data=data, filename=filename)
+        well_formed = report.check("well_formed")
+        if well_formed is not None and well_formed.status == "failed":
+            raise UnusableInput(
+                well_formed.message(lang), code=str(well_formed.details.get("reason") or "unreadable")
+            )
+        return Response(report.to_dict(lang), status=200 if report.valid else 422)

@@ -1,0 +1,387 @@
+"""The one verification engine behind the page, ``POST /api/v1/verify``, ``credential_verify`` and the wallet.
+
+``verify_upload`` reads what it is given (XML or one of our PDFs), then ``verify_xml`` runs the core verifier
+(``europass.sealing.verify``: structure, schema, seal, certificate path, expiry) with the trust anchors of the
+register, and adds the three checks that need the database or the network:
+
+- ``not_revoked``: our own credentials from our status lists; others by fetching their W3C Bitstring Status List
+  (short timeouts, size cap, cached, never an internal address); unreachable gives a warning, never a crash;
+- ``issuer_accredited``: the awarding body is in the register and accredited for the qualification at the award
+  date;
+- ``qualification_registered``: the qualification's URI resolves in the register, and its title and EQF level
+  match the credential.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.urls import Resolver404, resolve
+
+from europass.credentials.model import Credential
+from europass.credentials.model import Qualification as CredentialQualification
+from europass.credentials.schema import SchemaValidator
+from europass.registry.models import Accreditation, Organisation, Qualification
+from europass.registry.selectors import trust_store
+from europass.sealing.report import Check, CheckStatus, SealInfo, VerificationReport
+from europass.sealing.trust import TrustStore
+from europass.sealing.verify import verify
+from europass.status.selectors import decode_list, is_set, local_status_list
+
+from .fetch import FetchError, fetch_public
+from .reading import xml_of_upload
+
+log = logging.getLogger(__name__)
+
+ExtraCheck = Callable[[Credential, SealInfo | None], Check]
+
+
+@lru_cache(maxsize=2)
+def _schema(directory: str) -> SchemaValidator | None:
+    try:
+        return SchemaValidator(directory)
+    except (
+        Exception
+    ):  # a misconfigured directory must not break verification: the check says "not configured"
+        log.warning("EUROPASS_SCHEMA_DIR=%s has no usable genericschema_1.2.xsd", directory)
+        return None
+
+
+def schema_validator() -> SchemaValidator | None:
+    directory = getattr(settings, "EUROPASS_SCHEMA_DIR", "")
+    return _schema(directory) if directory else None
+
+
+# --- not_revoked ------------------------------------------------------------------------------------------------
+
+
+def _status_cache_key(url: str) -> str:
+    return "verification:status:" + hashlib.sha256(url.encode()).hexdigest()
+
+
+def _remote_bits(url: str) -> tuple[bytes, str]:
+    """The bitstring of a status list published elsewhere (cached), and the purpose it declares."""
+    key = _status_cache_key(url)
+    cached = cache.get(key)
+    if cached is not None:
+        if "error" in cached:
+            raise FetchError(cached["error"], cached["message"])
+        return bytes(cached["bits"]), str(cached["purpose"])
+    try:
+        fetched = fetch_public(url.split("#", 1)[0])
+        try:
+            document = json.loads(fetched.body)
+            subject = document["credentialSubject"]
+            if isinstance(subject, list):
+                subject = subject[0]
+            bits = decode_list(str(subject["encodedList"]))
+            purpose = str(subject.get("statusPurpose", "revocation"))
+        except (ValueError, KeyError, TypeError, IndexError, OSError, EOFError) as error:
+            raise FetchError("unreadable", "The status list is not a W3C Bitstring Status List.") from error
+    except FetchError as error:
+        cache.set(key, {"error": error.reason, "message": str(error)}, timeout=30)
+        raise
+    cache.set(
+        key, {"bits": bits, "purpose": purpose}, timeout=int(getattr(settings, "STATUS_CACHE_SECONDS", 300))
+    )
+    return bits, purpose
+
+
+def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
+    status = credential.status
+    if status is None:
+        return Check.of(
+            "not_revoked",
+            CheckStatus.NOT_APPLICABLE,
+            "The credential carries no status list: its awarding body cannot revoke it online.",
+            "Le titre ne porte pas de liste de statut : l'organisme ne peut pas le révoquer en ligne.",
+        )
+    details: dict[str, object] = {"status_list": status.url, "index": status.index}
+    local = local_status_list(status.url)
+    if local is not None:
+        details["source"] = "this portal"
+        if is_set(bytes(local.bits or b""), status.index):
+            from issuing.models import IssuedCredential
+
+            issued = (
+                IssuedCredential.objects.filter(status_list=local, status_index=status.index)
+                .only("revoked_at", "revocation_reason")
+                .first()
+            )
+            when = issued.revoked_at if issued is not None else None
+            if issued is not None and issued.revocation_reason:
+                details["reason"] = issued.revocation_reason
+            if when:
+                details["revoked_at"] = when
+            on_en = f" on {when:%Y-%m-%d}" if when else ""
+            on_fr = f" le {when:%d/%m/%Y}" if when else ""
+            return Check.of(
+                "not_revoked",
+                CheckStatus.FAILED,
+                f"The awarding body revoked this credential{on_en}.",
+                f"L'organisme a révoqué ce titre{on_fr}.",
+                **details,
+            )
+        return Check.of(
+            "not_revoked",
+            CheckStatus.PASSED,
+            "Not revoked: the awarding body's status list says it is in force.",
+            "Non révoqué : la liste de statut de l'organisme indique qu'il est en vigueur.",
+            **details,
+        )
+    details["source"] = urlsplit(status.url).netloc
+    if urlsplit(status.url).netloc == urlsplit(settings.SITE_URL).netloc:
+        return Check.of(
+            "not_revoked",
+            CheckStatus.WARNING,
+            "Status unknown: the credential names a status list of this portal that does not exist.",
+            "Statut inconnu : le titre désigne une liste de statut de ce portail qui n'existe pas.",
+            **details,
+        )
+    try:
+        bits, purpose = _remote_bits(status.url)
+    except FetchError as error:
+        details["error"] = str(error)
+        return Check.of(
+            "not_revoked",
+            CheckStatus.WARNING,
+            "Status unknown: the awarding body's status list could not be read right now. Try again later.",
+            "Statut inconnu : la liste de statut de l'organisme n'a pas pu être lue. Réessayez plus tard.",
+            **details,
+        )
+    details["purpose"] = purpose
+    if is_set(bits, status.index):
+        if purpose == "suspension":
+            return Check.of(
+                "not_revoked",
+                CheckStatus.FAILED,
+                "The awarding body has suspended this credential.",
+                "L'organisme a suspendu ce titre.",
+                **details,
+            )
+        return Check.of(
+            "not_revoked",
+            CheckStatus.FAILED,
+            "The awarding body revoked this credential.",
+            "L'organisme a révoqué ce titre.",
+            **details,
+        )
+    return Check.of(
+        "not_revoked",
+        CheckStatus.PASSED,
+        "Not revoked: the awarding body's status list says it is in force.",
+        "Non révoqué : la liste de statut de l'organisme indique qu'il est en vigueur.",
+        **details,
+    )
+
+
+# --- the register -----------------------------------------------------------------------------------------------
+
+
+def _local_path_kwargs(url: str, view_name: str) -> dict[str, str] | None:
+    parts, site = urlsplit(url), urlsplit(settings.SITE_URL)
+    if (parts.scheme, parts.netloc) != (site.scheme, site.netloc):
+        return None
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    return dict(match.kwargs) if match.view_name == view_name else None
+
+
+def registered_organisation(credential: Credential) -> Organisation | None:
+    body = credential.awarding_body
+    kwargs = _local_path_kwargs(body.id, "registry:organisation")
+    if kwargs is not None:  # one of ours: its register entry, by the address it was issued with
+        return Organisation.objects.filter(slug=kwargs.get("slug", "")).first()
+    if body.legal_identifier:  # another portal's: the same legal person in our register
+        return Organisation.objects.filter(legal_identifier=body.legal_identifier).first()
+    return None
+
+
+def registered_qualification(qualification: CredentialQualification) -> Qualification | None:
+    if qualification.id:
+        found = Qualification.objects.filter(uri=qualification.id).first()
+        if found is not None:
+            return found
+        kwargs = _local_path_kwargs(qualification.id, "registry:qualification")
+        if kwargs is not None:
+            return Qualification.objects.filter(code=kwargs.get("code", ""), uri="").first()
+    return None
+
+
+def check_issuer_accredited(credential: Credential, seal: SealInfo | None) -> Check:
+    organisation = registered_organisation(credential)
+    name = credential.awarding_body.name.get("en") or credential.awarding_body.legal_identifier
+    if organisation is None:
+        return Check.of(
+            "issuer_accredited",
+            CheckStatus.WARNING,
+            f"The awarding body ({name}) is not in this register: its accreditation cannot be confirmed here.",
+            f"L'organisme ({name}) ne figure pas dans ce registre : son habilitation ne peut pas être confirmée ici.",
+            awarding_body=credential.awarding_body.id,
+        )
+    details: dict[str, object] = {"organisation": organisation.legal_name, "uri": organisation.uri}
+    problems_en: list[str] = []
+    problems_fr: list[str] = []
+    unknown: list[str] = []
+    confirmed: list[str] = []
+    for achievement in credential.achievements:
+        if achievement.qualification is None:
+            continue
+        registered = registered_qualification(achievement.qualification)
+        label = achievement.qualification.code or achievement.title.get("en")
+        if registered is None:
+            unknown.append(label)
+            continue
+        day = achievement.awarded_on or (credential.valid_from or credential.issued).date()
+        accredited = (
+            Accreditation.objects.filter(organisation=organisation, qualification=registered)
+            .valid_on(day)
+            .exists()
+        )
+        if accredited:
+            confirmed.append(registered.code)
+        else:
+            problems_en.append(f"{registered.code} on {day:%Y-%m-%d}")
+            problems_fr.append(f"{registered.code} au {day:%d/%m/%Y}")
+    details.update(confirmed=confirmed, not_in_register=unknown)
+    if problems_en:
+        return Check.of(
+            "issuer_accredited",
+            CheckStatus.FAILED,
+            f"{organisation.legal_name} was not accredited to award {', '.join(problems_en)}.",
+            f"{organisation.legal_name} n'était pas habilité à délivrer {', '.join(problems_fr)}.",
+            **details,
+        )
+    if unknown or not confirmed:
+        return Check.of(
+            "issuer_accredited",
+            CheckStatus.WARNING,
+            f"{organisation.legal_name} is in the register, but the qualification is not: accreditation cannot be confirmed.",
+            f"{organisation.legal_name} figure au registre, mais pas la certification : l'habilitation ne peut être confirmée.",
+            **details,
+        )
+    return Check.of(
+        "issuer_accredited",
+        CheckStatus.PASSED,
+        f"{organisation.legal_name} is accredited in the register to award {', '.join(confirmed)} at the award date.",
+        f"{organisation.legal_name} est habilité au registre à délivrer {', '.join(confirmed)} à la date d'obtention.",
+        **details,
+    )
+
+
+def check_qualification_registered(credential: Credential, seal: SealInfo | None) -> Check:
+    qualifications = [a.qualification for a in credential.achievements if a.qualification is not None]
+    if not qualifications:
+        return Check.of(
+            "qualification_registered",
+            CheckStatus.NOT_APPLICABLE,
+            "The credential names no qualification.",
+            "Le titre ne désigne aucune certification.",
+        )
+    failed_en: list[str] = []
+    failed_fr: list[str] = []
+    changed: list[str] = []
+    missing: list[str] = []
+    found: list[dict[str, object]] = []
+    for qualification in qualifications:
+        registered = registered_qualification(qualification)
+        if registered is None:
+            missing.append(qualification.id)
+            continue
+        entry: dict[str, object] = {
+            "code": registered.code,
+            "uri": registered.public_uri,
+            "register_eqf_level": registered.eqf_level,
+            "credential_eqf_level": qualification.eqf_level,
+            "register_status": registered.status,
+        }
+        found.append(entry)
+        if qualification.eqf_level is not None and qualification.eqf_level != registered.eqf_level:
+            failed_en.append(
+                f"{registered.code}: the credential says EQF {qualification.eqf_level}, the register says EQF {registered.eqf_level}"
+            )
+            failed_fr.append(
+                f"{registered.code} : le titre indique CEC {qualification.eqf_level}, le registre CEC {registered.eqf_level}"
+            )
+        differing = [
+            lang
+            for lang, text in qualification.title.texts.items()
+            if registered.title.get(lang) and registered.title[lang].strip() != text.strip()
+        ]
+        if differing:
+            entry["title_differs_in"] = differing
+            entry["register_title"] = registered.title
+            changed.append(registered.code)
+    details: dict[str, object] = {"qualifications": found, "not_in_register": missing}
+    if failed_en:
+        return Check.of(
+            "qualification_registered",
+            CheckStatus.FAILED,
+            "The qualification does not match the register: " + "; ".join(failed_en) + ".",
+            "La certification ne correspond pas au registre : " + " ; ".join(failed_fr) + ".",
+            **details,
+        )
+    if missing:
+        return Check.of(
+            "qualification_registered",
+            CheckStatus.WARNING,
+            "The qualification is not in this register: what it means cannot be confirmed here.",
+            "La certification ne figure pas dans ce registre : sa définition ne peut être confirmée ici.",
+            **details,
+        )
+    if changed:
+        return Check.of(
+            "qualification_registered",
+            CheckStatus.WARNING,
+            f"The qualification is registered, but its title in the register has changed since issuance ({', '.join(changed)}).",
+            f"La certification est au registre, mais son intitulé y a changé depuis la délivrance ({', '.join(changed)}).",
+            **details,
+        )
+    codes = ", ".join(str(entry["code"]) for entry in found)
+    return Check.of(
+        "qualification_registered",
+        CheckStatus.PASSED,
+        f"The qualification is in the register ({codes}) with the same title and EQF level.",
+        f"La certification figure au registre ({codes}) avec le même intitulé et le même niveau CEC.",
+        **details,
+    )
+
+
+EXTRA_CHECKS: Sequence[ExtraCheck] = (
+    check_not_revoked,
+    check_issuer_accredited,
+    check_qualification_registered,
+)
+
+
+# --- entry points -----------------------------------------------------------------------------------------------
+
+
+def verify_xml(
+    xml: bytes, *, trust: TrustStore | None = None, now: dt.datetime | None = None
+) -> VerificationReport:
+    """Verify credential XML with every check (never raises for a bad credential: the report says what failed)."""
+    return verify(
+        xml,
+        trust if trust is not None else trust_store(),
+        schema=schema_validator(),
+        extra_checks=EXTRA_CHECKS,
+        now=now,
+    )
+
+
+def verify_upload(
+    *, data: bytes, filename: str = "", trust: TrustStore | None = None, now: dt.datetime | None = None
+) -> VerificationReport:
+    """Verify what a person gave: XML bytes or one of our PDFs. Raises ``UnusableInput`` when nothing can be read."""
+    return verify_xml(xml_of_upload(data), trust=trust, now=now)
