@@ -20,6 +20,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -29,12 +30,20 @@ from django.urls import Resolver404, resolve
 from europass.credentials.model import Credential
 from europass.credentials.model import Qualification as CredentialQualification
 from europass.credentials.schema import SchemaValidator
-from europass.registry.models import Accreditation, Organisation, Qualification
-from europass.registry.selectors import trust_store
+from europass.registry.models import Organisation, Qualification
+from europass.registry.selectors import (
+    accredited_on,
+    organisation_by_legal_identifier,
+    organisation_by_slug,
+    qualification_by_local_code,
+    qualification_by_uri,
+    trust_store,
+)
 from europass.sealing.report import Check, CheckStatus, SealInfo, VerificationReport
 from europass.sealing.trust import TrustStore
 from europass.sealing.verify import verify
-from europass.status.selectors import decode_list, is_set, local_status_list
+from europass.status.models import StatusList
+from europass.status.selectors import decode_list, is_set
 
 from .fetch import FetchError, fetch_public
 from .reading import xml_of_upload
@@ -95,6 +104,17 @@ def _remote_bits(url: str) -> tuple[bytes, str]:
     return bits, purpose
 
 
+def _local_bits(url: str) -> tuple[int, bytes] | None:
+    """The bits of one of this portal's status lists, read live (one query: a revocation shows at once)."""
+    kwargs = _local_path_kwargs(url.split("#", 1)[0], "status:list")
+    if kwargs is None:
+        return None
+    rows = list(StatusList.objects.filter(public_id=kwargs["public_id"]).values_list("pk", "bits")[:1])
+    if not rows:
+        return None
+    return rows[0][0], bytes(rows[0][1] or b"")
+
+
 def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
     status = credential.status
     if status is None:
@@ -105,14 +125,15 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
             "Le titre ne porte pas de liste de statut : l'organisme ne peut pas le révoquer en ligne.",
         )
     details: dict[str, object] = {"status_list": status.url, "index": status.index}
-    local = local_status_list(status.url)
+    local = _local_bits(status.url)
     if local is not None:
         details["source"] = "this portal"
-        if is_set(bytes(local.bits or b""), status.index):
+        list_pk, bits = local
+        if is_set(bits, status.index):
             from issuing.models import IssuedCredential
 
             issued = (
-                IssuedCredential.objects.filter(status_list=local, status_index=status.index)
+                IssuedCredential.objects.filter(status_list_id=list_pk, status_index=status.index)
                 .only("revoked_at", "revocation_reason")
                 .first()
             )
@@ -186,35 +207,44 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
 # --- the register -----------------------------------------------------------------------------------------------
 
 
-def _local_path_kwargs(url: str, view_name: str) -> dict[str, str] | None:
+@lru_cache(maxsize=4096)
+def _route(path: str) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    return match.view_name, tuple(match.kwargs.items())
+
+
+def _local_path_kwargs(url: str, view_name: str) -> dict[str, Any] | None:
+    """The URL's arguments when it is this portal's address of ``view_name`` (routes are memoised)."""
     parts, site = urlsplit(url), urlsplit(settings.SITE_URL)
     if (parts.scheme, parts.netloc) != (site.scheme, site.netloc):
         return None
-    try:
-        match = resolve(parts.path)
-    except Resolver404:
+    route = _route(parts.path)
+    if route is None or route[0] != view_name:
         return None
-    return dict(match.kwargs) if match.view_name == view_name else None
+    return dict(route[1])
 
 
 def registered_organisation(credential: Credential) -> Organisation | None:
     body = credential.awarding_body
     kwargs = _local_path_kwargs(body.id, "registry:organisation")
     if kwargs is not None:  # one of ours: its register entry, by the address it was issued with
-        return Organisation.objects.filter(slug=kwargs.get("slug", "")).first()
+        return organisation_by_slug(kwargs.get("slug", ""))
     if body.legal_identifier:  # another portal's: the same legal person in our register
-        return Organisation.objects.filter(legal_identifier=body.legal_identifier).first()
+        return organisation_by_legal_identifier(body.legal_identifier)
     return None
 
 
 def registered_qualification(qualification: CredentialQualification) -> Qualification | None:
     if qualification.id:
-        found = Qualification.objects.filter(uri=qualification.id).first()
+        found = qualification_by_uri(qualification.id)
         if found is not None:
             return found
         kwargs = _local_path_kwargs(qualification.id, "registry:qualification")
         if kwargs is not None:
-            return Qualification.objects.filter(code=kwargs.get("code", ""), uri="").first()
+            return qualification_by_local_code(kwargs.get("code", ""))
     return None
 
 
@@ -243,12 +273,7 @@ def check_issuer_accredited(credential: Credential, seal: SealInfo | None) -> Ch
             unknown.append(label)
             continue
         day = achievement.awarded_on or (credential.valid_from or credential.issued).date()
-        accredited = (
-            Accreditation.objects.filter(organisation=organisation, qualification=registered)
-            .valid_on(day)
-            .exists()
-        )
-        if accredited:
+        if accredited_on(organisation.pk, registered.pk, day):
             confirmed.append(registered.code)
         else:
             problems_en.append(f"{registered.code} on {day:%Y-%m-%d}")

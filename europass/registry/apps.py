@@ -6,3 +6,6 @@ class RegistryConfig(AppConfig):
     name = "europass.registry"
     label = "registry"
     verbose_name = _("Register of qualifications and awarding bodies")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the register-version signals)

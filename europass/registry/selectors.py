@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from europass.sealing.trust import TrustStore
 
 TRUST_VERSION_KEY = "trust-version"
+T = TypeVar("T")
 
 
 def qualification_list(*, search: str = "", eqf_level: int | None = None) -> QuerySet[Qualification]:
@@ -179,3 +182,99 @@ def organisation_document(
             for a in accreditations
         ],
     }
+
+
+# --- register lookups for verification (memoised per register version) ----------------------------------------
+
+REGISTER_VERSION_KEY = "register-version"
+_MEMO_LIMIT = 20_000
+_memo_lock = threading.Lock()
+_memo: tuple[str, dict[tuple[object, ...], object]] = ("", {})
+
+
+_VERSION_TTL = (
+    1.0  # seconds a process trusts the version it read (a change elsewhere is seen within a second)
+)
+_version_read: tuple[float, str] = (0.0, "")
+
+
+def register_version() -> str:
+    """Changes whenever an organisation, qualification or accreditation is saved or deleted (signals)."""
+    global _version_read
+    now = time.monotonic()
+    if now - _version_read[0] < _VERSION_TTL and _version_read[1]:
+        return _version_read[1]
+    version = cache.get(REGISTER_VERSION_KEY)
+    if version is None:
+        cache.add(REGISTER_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(REGISTER_VERSION_KEY) or "unversioned"
+    _version_read = (now, str(version))
+    return str(version)
+
+
+def bump_register_version() -> None:
+    """A new version for every process; this process forgets its lookups at once."""
+    global _version_read, _memo
+    version = uuid.uuid4().hex
+    cache.set(REGISTER_VERSION_KEY, version, timeout=None)
+    _version_read = (time.monotonic(), version)
+    _memo = (version, {})
+
+
+def _memoised(key: tuple[object, ...], load: Callable[[], T]) -> T:
+    """One register read per key and register version in this process: verifying thousands of credentials
+    of the same awarding body reads the register once, and a change in the register is seen at once."""
+    global _memo
+    version = register_version()
+    current = _memo
+    if current[0] != version or len(current[1]) > _MEMO_LIMIT:
+        with _memo_lock:
+            if _memo[0] != version or len(_memo[1]) > _MEMO_LIMIT:
+                _memo = (version, {})
+            current = _memo
+    entries = current[1]
+    if key in entries:
+        return entries[key]  # type: ignore[return-value]
+    value = load()
+    entries[key] = value
+    return value
+
+
+def organisation_by_slug(slug: str) -> Organisation | None:
+    return _memoised(("org-slug", slug), lambda: Organisation.objects.filter(slug=slug).first())
+
+
+def organisation_by_legal_identifier(identifier: str) -> Organisation | None:
+    return _memoised(
+        ("org-id", identifier),
+        lambda: Organisation.objects.filter(legal_identifier=identifier).order_by("pk").first(),
+    )
+
+
+def qualification_by_uri(uri: str) -> Qualification | None:
+    return _memoised(("qual-uri", uri), lambda: Qualification.objects.filter(uri=uri).first())
+
+
+def qualification_by_local_code(code: str) -> Qualification | None:
+    """A qualification published at this portal's own address (no external URI)."""
+    return _memoised(("qual-code", code), lambda: Qualification.objects.filter(code=code, uri="").first())
+
+
+def accreditation_periods(
+    organisation_id: int, qualification_id: int
+) -> list[tuple[dt.date, dt.date | None]]:
+    return _memoised(
+        ("accr", organisation_id, qualification_id),
+        lambda: list(
+            Accreditation.objects.filter(
+                organisation_id=organisation_id, qualification_id=qualification_id
+            ).values_list("valid_from", "valid_until")
+        ),
+    )
+
+
+def accredited_on(organisation_id: int, qualification_id: int, day: dt.date) -> bool:
+    return any(
+        start <= day and (end is None or day <= end)
+        for start, end in accreditation_periods(organisation_id, qualification_id)
+    )

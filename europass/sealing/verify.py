@@ -295,6 +295,7 @@ def _proven_time(sig: _Signature) -> tuple[dt.datetime | None, str, str | None, 
     return sig.signing_time, "claimed", None, []
 
 
+@lru_cache(maxsize=256)
 def _key_usage_ok(cert_der: bytes) -> bool:
     usage = asn1_x509.Certificate.load(cert_der).key_usage_value
     return usage is None or bool({"digital_signature", "non_repudiation"} & set(usage.native))

@@ -1,0 +1,21 @@
+"""Any change in the register invalidates the verifiers' memoised register lookups (in every process)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import Accreditation, Organisation, Qualification
+from .selectors import bump_register_version
+
+
+@receiver(post_save, sender=Organisation)
+@receiver(post_save, sender=Qualification)
+@receiver(post_save, sender=Accreditation)
+@receiver(post_delete, sender=Organisation)
+@receiver(post_delete, sender=Qualification)
+@receiver(post_delete, sender=Accreditation)
+def register_changed(sender: type, **kwargs: Any) -> None:
+    bump_register_version()
