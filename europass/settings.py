@@ -254,6 +254,11 @@ if not REDIS_URL:
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 ISSUING_CHUNK_SIZE: int = env.int("ISSUING_CHUNK_SIZE", default=100)
+# Spreadsheet limits, enforced before the whole file is read.
+SHEET_MAX_BYTES: int = env.int("SHEET_MAX_BYTES", default=20 * 1024 * 1024)
+SHEET_MAX_ROWS: int = env.int("SHEET_MAX_ROWS", default=50_000)
+SHEET_MAX_CELLS: int = env.int("SHEET_MAX_CELLS", default=2_000_000)
+SHEET_MAX_UNCOMPRESSED: int = env.int("SHEET_MAX_UNCOMPRESSED", default=200 * 1024 * 1024)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -270,6 +275,15 @@ EUROPASS_SCHEMA_DIR: str = env.str(
 )
 TSA_URL: str = env.str("TSA_URL", default="")
 DEMO_PASSWORD: str = env.str("DEMO_PASSWORD", default="demo-password")
+
+# Verification: what a verifier accepts, and how status lists published elsewhere are fetched.
+VERIFY_MAX_UPLOAD_BYTES: int = env.int("VERIFY_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+VERIFY_MAX_XML_BYTES: int = env.int("VERIFY_MAX_XML_BYTES", default=10 * 1024 * 1024)
+FETCH_TIMEOUT_SECONDS: float = env.float("FETCH_TIMEOUT_SECONDS", default=3.0)
+FETCH_MAX_BYTES: int = env.int("FETCH_MAX_BYTES", default=1024 * 1024)
+# Never on in production: lets the status fetcher reach loopback and private addresses (tests, closed networks).
+FETCH_ALLOW_PRIVATE_ADDRESSES: bool = env.bool("FETCH_ALLOW_PRIVATE_ADDRESSES", default=False)
+STATUS_CACHE_SECONDS: int = env.int("STATUS_CACHE_SECONDS", default=300)
 
 LOGGING = {
     "version": 1,
