@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from europass.credentials.model import Credential, MultilingualText, find_credential_element
+from europass.credentials.model import Credential, find_credential_element, texts
 from europass.credentials.xmlsafe import parse_xml
-
-
-def texts(value: Any) -> dict[str, str]:
-    """A multilingual value of the core model as a plain ``{"en": ..., "fr": ...}`` dict."""
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        return {"en": value} if value else {}
-    if isinstance(value, Mapping):
-        return {str(k): str(v) for k, v in value.items() if v}
-    if isinstance(value, MultilingualText):
-        return {str(k): str(v) for k, v in value.texts.items() if v}
-    return {"en": str(value)}
 
 
 @dataclass(frozen=True)

@@ -41,3 +41,17 @@ class Conflict(ApplicationError):
 class Gone(ApplicationError):
     status_code = 410
     code = "gone"
+
+
+def error_text(exc: Exception) -> str:
+    """A person's sentence from an exception carrying ``messages`` (a ``{"en", "fr"}`` dict or a list), in the
+    active language."""
+    messages = getattr(exc, "messages", None)
+    if isinstance(messages, dict):
+        from django.utils.translation import get_language
+
+        lang = (get_language() or "en").split("-")[0]
+        return str(messages.get(lang) or messages.get("en") or exc)
+    if isinstance(messages, list | tuple) and messages:
+        return "; ".join(str(m) for m in messages)
+    return str(exc)

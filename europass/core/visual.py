@@ -18,24 +18,13 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
+from europass.credentials.model import texts
+
 if TYPE_CHECKING:
     from europass.credentials.model import Credential
     from europass.sealing.report import SealInfo
 
 STATUSES = ("valid", "revoked", "expired", "unknown")
-
-
-def _texts(value: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        return {"en": value} if value else {}
-    if isinstance(value, Mapping):
-        return {str(k): str(v) for k, v in value.items() if v}
-    inner = getattr(value, "texts", None)  # MultilingualText
-    if isinstance(inner, Mapping):
-        return {str(k): str(v) for k, v in inner.items() if v}
-    return {"en": str(value)}
 
 
 def _pick(values: Mapping[str, str], lang: str) -> str:
@@ -47,7 +36,7 @@ def _pick(values: Mapping[str, str], lang: str) -> str:
 
 def _bilingual(value: Any, lang: str, credential_lang: str) -> dict[str, str]:
     """{"text": in the interface language, "own": in the credential's language when different, "own_lang"}."""
-    values = _texts(value)
+    values = texts(value)
     text = _pick(values, lang)
     own = _pick(values, credential_lang) if credential_lang else ""
     return {"text": text, "own": own if own and own != text else "", "own_lang": credential_lang}

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from lxml import etree
 
@@ -81,6 +82,20 @@ class MultilingualText:
 
     def languages(self) -> list[str]:
         return list(self.texts)
+
+
+def texts(value: Any) -> dict[str, str]:
+    """Any multilingual value (``MultilingualText``, a mapping, a bare string as English, None) as a plain
+    ``{"en": ..., "fr": ...}`` dict without empty texts."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"en": value} if value else {}
+    if isinstance(value, MultilingualText):
+        return {str(k): str(v) for k, v in value.texts.items() if v}
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items() if v}
+    return {"en": str(value)}
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from europass.core.errors import error_text
+
 from .models import Qualification
 
 QUAL_NS = "https://europass-portal.eu/ns/qualifications/1"
@@ -326,7 +328,7 @@ def read_xml(data: bytes) -> tuple[list[QualificationRecord], list[Problem]]:
         parsed: Any = parse_xml(data, max_bytes=MAX_BYTES, max_depth=MAX_DEPTH)
     except CredentialError as exc:
         raise FileRefused(
-            [Problem(0, "", _("The XML was refused: %(reason)s") % {"reason": _reason(exc)})]
+            [Problem(0, "", _("The XML was refused: %(reason)s") % {"reason": error_text(exc)})]
         ) from exc
     root = parsed.getroot() if hasattr(parsed, "getroot") else parsed
     schema = xml_schema()
@@ -372,18 +374,6 @@ def read_xml(data: bytes) -> tuple[list[QualificationRecord], list[Problem]]:
         records.append(record)
     _duplicates(records, problems)
     return records, problems
-
-
-def _reason(exc: Exception) -> str:
-    messages = getattr(exc, "messages", None)
-    if isinstance(messages, dict):
-        from django.utils.translation import get_language
-
-        lang = (get_language() or "en").split("-")[0]
-        return str(messages.get(lang) or messages.get("en") or exc)
-    if isinstance(messages, list | tuple) and messages:
-        return "; ".join(str(m) for m in messages)
-    return str(exc)
 
 
 def write_xml(qualifications: Iterable[Qualification], *, now: dt.datetime | None = None) -> bytes:

@@ -30,7 +30,7 @@ from typing import Any
 import xmlsec
 from django.utils.translation import gettext as _
 
-from europass.core.errors import ApplicationError
+from europass.core.errors import ApplicationError, error_text
 from europass.credentials.errors import CredentialError
 from europass.credentials.xmlsafe import parse_xml
 
@@ -95,7 +95,7 @@ def parse(data: bytes) -> tuple[TrustedList, Any]:
         parsed = parse_xml(data, max_bytes=MAX_LIST_BYTES, max_depth=MAX_DEPTH)
     except CredentialError as exc:
         raise TrustedListError(
-            _("The trusted list was refused: %(reason)s") % {"reason": _credential_error_text(exc)},
+            _("The trusted list was refused: %(reason)s") % {"reason": error_text(exc)},
             code="trusted_list_unsafe",
         ) from exc
     root = parsed.getroot() if hasattr(parsed, "getroot") else parsed
@@ -149,18 +149,6 @@ def _service(provider: str, service: Any, problems: list[str]) -> ListedService:
         for_eseals=FOR_ESEALS in uris,
         certificates=tuple(certificates),
     )
-
-
-def _credential_error_text(exc: CredentialError) -> str:
-    messages = getattr(exc, "messages", None)
-    if isinstance(messages, dict):
-        from django.utils.translation import get_language
-
-        lang = (get_language() or "en").split("-")[0]
-        return str(messages.get(lang) or messages.get("en") or exc)
-    if isinstance(messages, list | tuple) and messages:
-        return "; ".join(str(m) for m in messages)
-    return str(exc)
 
 
 def verify_signature(root: Any, signer_cert_pem: bytes) -> None:
