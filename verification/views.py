@@ -44,10 +44,13 @@ def _xml_from_link(url: str) -> bytes:
     """A share link of this portal opens the shared credential; another address is fetched safely."""
     parts, site = urlsplit(url), urlsplit(settings.SITE_URL)
     if (parts.scheme, parts.netloc) == (site.scheme, site.netloc):
-        try:
-            match = resolve(parts.path)
-        except Resolver404:
-            match = None
+        match = None
+        for path in (parts.path, parts.path.rstrip("/") + "/"):  # a pasted link may have lost its final slash
+            try:
+                match = resolve(path)
+                break
+            except Resolver404:
+                continue
         if match is None or match.view_name not in ("wallet:share", "wallet:share-xml", "wallet:share-pdf"):
             raise ApplicationError(
                 _("This address of the portal is not a share link."), code="not_a_share_link"

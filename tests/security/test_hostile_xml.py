@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from europass.credentials.errors import CredentialError
@@ -45,13 +43,11 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "data", "code"), CASES, ids=[c[0] for c in CASES])
 def test_hostile_xml_is_refused_quickly_with_its_code(name: str, data: bytes, code: str) -> None:
-    started = time.perf_counter()
     with pytest.raises(CredentialError) as refused:
         parse_xml(data)
     assert refused.value.code == code, refused.value
     assert refused.value.messages["en"] and refused.value.messages["fr"]
     assert "root:" not in str(refused.value)
-    del started  # timing is measured in bench/, never asserted in tests
 
 
 @pytest.mark.parametrize(("name", "data", "code"), CASES, ids=[c[0] for c in CASES])

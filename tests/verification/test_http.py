@@ -1,0 +1,196 @@
+"""The verifier over HTTP: ``POST /api/v1/verify`` and the ``/verify/`` pages, one engine."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from .conftest import ANF_SAMPLE, HALCOM_SAMPLE, sample
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/verify"
+CODES = [
+    "well_formed",
+    "schema_valid",
+    "seal_intact",
+    "certificate_trusted",
+    "seal_qualified",
+    "not_expired",
+    "not_revoked",
+    "issuer_accredited",
+    "qualification_registered",
+]
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient(enforce_csrf_checks=True)
+
+
+def _pdf(xml: bytes) -> bytes:
+    from wallet.presenting import pdf_for_xml
+
+    return pdf_for_xml(xml=xml, qr_url="http://127.0.0.1:8000/verify/", lang="en")
+
+
+# --- API ----------------------------------------------------------------------------------------------------------
+
+
+def test_an_anonymous_client_verifies_raw_xml_without_csrf(api: APIClient, ours: bytes) -> None:
+    response = api.post(API, data=ours, content_type="application/xml")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["valid"] is True and body["verdict"] == "verified"
+    assert [check["code"] for check in body["checks"]] == CODES
+    assert body["credential"]["holder"]["name"] == "Camille Martin"
+    assert body["credential"]["title"] == "Bachelor of Computer Science"
+    assert body["credential"]["awarding_body"]["name"] == "Demo University"
+    assert body["seal"]["level"] == "qualified"
+
+
+def test_the_file_can_come_as_multipart_or_as_a_pdf(api: APIClient, ours: bytes) -> None:
+    upload = io.BytesIO(ours)
+    upload.name = "credential.xml"
+    assert api.post(API, {"file": upload}, format="multipart").json()["verdict"] == "verified"
+    response = api.post(API, data=_pdf(ours), content_type="application/pdf")
+    assert response.status_code == 200 and response.json()["verdict"] == "verified"
+
+
+def test_a_tampered_credential_answers_422_with_the_report(api: APIClient, ours: bytes) -> None:
+    response = api.post(API, data=ours.replace(b"Camille", b"Camilla", 1), content_type="application/xml")
+    assert response.status_code == 422
+    checks = {check["code"]: check for check in response.json()["checks"]}
+    assert checks["seal_intact"]["status"] == "failed"
+    assert response.json()["credential"] is None
+
+
+@pytest.mark.parametrize("name", [ANF_SAMPLE, HALCOM_SAMPLE])
+def test_the_commissions_credentials_show_an_intact_seal_and_say_their_authority_is_not_trusted_here(
+    api: APIClient, name: str
+) -> None:
+    response = api.post(API, data=sample(name), content_type="application/xml")
+    assert response.status_code == 422
+    body = response.json()
+    checks = {check["code"]: check for check in body["checks"]}
+    assert checks["seal_intact"]["status"] == "passed"
+    assert body["seal"]["time_source"] == "timestamp" and body["seal"]["proven_time"]
+    assert body["credential"]["holder"]["name"] and body["credential"]["awarding_body"]["name"]
+    assert checks["certificate_trusted"]["status"] == "failed"
+    assert "is not trusted here" in checks["certificate_trusted"]["message"]
+    assert "trust anchor" in checks["certificate_trusted"]["message"]
+
+
+def test_messages_come_in_french_on_request(api: APIClient, ours: bytes) -> None:
+    body = api.post(f"{API}?lang=fr", data=ours, content_type="application/xml").json()
+    assert body["checks"][2]["message"].startswith("Le cachet est intact")
+
+
+def test_the_openapi_schema_documents_the_verification_endpoint(api: APIClient) -> None:
+    schema = api.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/verify"]["post"]
+    assert {"200", "422", "400", "413", "415", "429"} <= set(operation["responses"])
+    assert {"application/xml", "multipart/form-data"} <= set(operation["requestBody"]["content"])
+
+
+def test_the_api_is_rate_limited_per_client(
+    api: APIClient, ours: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"verify": "3/min"})
+    statuses = [api.post(API, data=ours, content_type="application/xml").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    other = APIClient(REMOTE_ADDR="203.0.113.7")
+    assert other.post(API, data=ours, content_type="application/xml").status_code == 200
+
+
+# --- pages --------------------------------------------------------------------------------------------------------
+
+
+def _checks(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-check="([a-z_]+)" data-status="([a-z_]+)"', html))
+
+
+def _token(html: str) -> str:
+    match = re.search(r"/verify/report/([\w-]+)\.json", html)
+    assert match, "no report link"
+    return match.group(1)
+
+
+def test_the_page_verifies_pasted_xml_and_shows_every_check_and_the_credential(
+    client: Client, ours: bytes
+) -> None:
+    assert client.get("/verify/").status_code == 200
+    response = client.post("/verify/", {"xml": ours.decode()})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-verdict="verified"' in html
+    assert list(_checks(html)) == CODES and set(_checks(html).values()) == {"passed"}
+    assert "Camille Martin" in html and "Bachelor of Computer Science" in html
+
+
+def test_the_page_verifies_an_uploaded_xml_and_an_uploaded_pdf(client: Client, ours: bytes) -> None:
+    for name, data in (("c.xml", ours), ("c.pdf", _pdf(ours))):
+        upload = io.BytesIO(data)
+        upload.name = name
+        html = client.post("/verify/", {"file": upload}).content.decode()
+        assert 'data-verdict="verified"' in html, name
+
+
+def test_the_page_opens_a_share_link_of_this_portal(client: Client, ours: bytes, settings: Any) -> None:
+    from europass.accounts.models import User
+    from wallet.services import credential_receive, share_link_create, share_link_revoke
+
+    owner = User.objects.create_user("holder@verify.example", "a-long-Passphrase-42")
+    held = credential_receive(owner=owner, xml=ours)
+    link = share_link_create(credential=held)
+    url = f"{settings.SITE_URL}/wallet/s/{link.token}"
+    html = client.post("/verify/", {"url": url}).content.decode()
+    assert 'data-verdict="verified"' in html
+    share_link_revoke(link=link)
+    response = client.post("/verify/", {"url": url})
+    assert response.status_code == 400
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_the_report_downloads_as_json_and_pdf(client: Client, ours: bytes) -> None:
+    token = _token(client.post("/verify/", {"xml": ours.decode()}).content.decode())
+    report = client.get(f"/verify/report/{token}.json")
+    assert report.status_code == 200 and report["Content-Disposition"].startswith("attachment")
+    body = json.loads(report.content)
+    assert body["verdict"] == "verified" and body["checked_at"]
+    pdf = client.get(f"/verify/report/{token}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert client.get(f"/verify/report/{token}").status_code == 200
+    assert client.get("/verify/report/unknown-token.json").status_code == 404
+
+
+def test_the_page_speaks_french(client: Client, ours: bytes) -> None:
+    client.post("/i18n/setlang/", {"language": "fr"})
+    html = client.post("/verify/", {"xml": ours.decode()}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Vérifié : ce titre est authentique et valide." in html
+
+
+def test_the_commissions_sample_on_the_page_explains_how_to_trust_its_authority(client: Client) -> None:
+    html = client.post("/verify/", {"xml": sample(ANF_SAMPLE).decode()}).content.decode()
+    assert _checks(html)["seal_intact"] == "passed"
+    assert 'data-testid="untrusted-help"' in html
+    assert "trusted_list_import" in html and "Ana Andromeda" in html
+
+
+def test_a_tampered_credential_is_failed_and_never_shown_as_a_credential(client: Client, ours: bytes) -> None:
+    html = client.post("/verify/", {"xml": ours.decode().replace("Camille", "Camilla", 1)}).content.decode()
+    assert 'data-verdict="failed"' in html and _checks(html)["seal_intact"] == "failed"
+    assert "Camilla" not in html
+
+
+def test_an_empty_form_says_what_to_give(client: Client) -> None:
+    response = client.post("/verify/", {})
+    assert response.status_code == 400
+    assert "Paste the XML, choose a file or give a link." in response.content.decode()
