@@ -254,6 +254,8 @@ if not REDIS_URL:
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 ISSUING_CHUNK_SIZE: int = env.int("ISSUING_CHUNK_SIZE", default=100)
+# The largest batch whose zip also bundles PDFs (rendered on request).
+ISSUING_ZIP_PDF_MAX: int = env.int("ISSUING_ZIP_PDF_MAX", default=200)
 # Spreadsheet limits, enforced before the whole file is read.
 SHEET_MAX_BYTES: int = env.int("SHEET_MAX_BYTES", default=20 * 1024 * 1024)
 SHEET_MAX_ROWS: int = env.int("SHEET_MAX_ROWS", default=50_000)

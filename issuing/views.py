@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -224,18 +225,37 @@ def batch_annotated(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 @pages_errors
 def batch_zip(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Every sealed credential of the batch as XML, and with ``?pdf=1`` also as PDF (rendered here, so only for
+    batches up to ``ISSUING_ZIP_PDF_MAX`` credentials; larger ones use ``credential_pdf`` on the XML files)."""
     batch = selectors.batch_for(request.user, public_id)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        sealed = batch.credentials.filter(
-            status__in=[IssuedCredential.Status.SEALED, IssuedCredential.Status.REVOKED]
+    sealed = batch.credentials.filter(
+        status__in=[IssuedCredential.Status.SEALED, IssuedCredential.Status.REVOKED]
+    )
+    with_pdf = request.GET.get("pdf") == "1"
+    if with_pdf and sealed.count() > settings.ISSUING_ZIP_PDF_MAX:
+        messages.error(
+            request,
+            _(
+                "PDFs are bundled for batches of up to %(max)d credentials. Download the XML zip and render the "
+                "PDFs with: python manage.py credential_pdf FILE.xml -o FILE.pdf"
+            )
+            % {"max": settings.ISSUING_ZIP_PDF_MAX},
         )
+        return redirect("issuing:batch", public_id=batch.public_id)
+    buffer = io.BytesIO()
+    qr_url = settings.SITE_URL + reverse("verification:index")
+    lang = (get_language() or "en").split("-")[0]
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for credential in sealed.only("public_id", "row_number", "holder_name", "xml").iterator(
             chunk_size=500
         ):
-            archive.writestr(
-                f"{credential.row_number or 0:05d}-{credential.public_id}.xml", bytes(credential.xml or b"")
-            )
+            name = f"{credential.row_number or 0:05d}-{credential.public_id}"
+            xml = bytes(credential.xml or b"")
+            archive.writestr(f"{name}.xml", xml)
+            if with_pdf:
+                from wallet.presenting import pdf_for_xml
+
+                archive.writestr(f"{name}.pdf", pdf_for_xml(xml=xml, qr_url=qr_url, lang=lang))
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="batch-{batch.public_id}.zip"'
     return response
