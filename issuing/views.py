@@ -32,6 +32,7 @@ from .services.batches import (
     batch_retry_failed,
     batch_upload,
 )
+from .services.building import preview_visual
 from .services.revocation import credential_revoke
 from .services.seals import seal_expires_soon, seal_install
 from .sheets import annotate_xlsx, build_template_csv, build_template_xlsx, read_sheet, validate_sheet
@@ -160,6 +161,7 @@ def batch_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     context: dict[str, object] = {"batch": batch, "progress": batch_progress(batch)}
     if batch.status == Batch.Status.VALIDATED:
         context["sample"] = batch.rows[0] if batch.rows else None
+        context["visual"] = preview_visual(batch, lang=(get_language() or "en").split("-")[0])
     if batch.status in (Batch.Status.SEALING, Batch.Status.DONE, Batch.Status.CANCELLED):
         search, status = request.GET.get("q", "").strip()[:100], request.GET.get("status", "")
         credentials = selectors.credential_search(batch.credentials.all(), search=search, status=status)

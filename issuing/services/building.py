@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -22,7 +23,7 @@ from europass.credentials.model import (
 from europass.registry.models import Organisation
 from europass.registry.models import Qualification as RegisteredQualification
 
-from ..models import IssuedCredential
+from ..models import Batch, IssuedCredential
 
 
 def awarding_body_of(organisation: Organisation) -> AwardingBody:
@@ -115,3 +116,32 @@ class DocumentBuilder:
 
     def build(self, issued: IssuedCredential) -> bytes:
         return self.credential(issued).to_xml()
+
+
+def preview_visual(batch: Batch, *, lang: str) -> dict[str, Any] | None:
+    """The visual representation of the batch's first credential as it will be issued (unsaved, unsealed)."""
+    from europass.core.visual import visual_context
+    from europass.status.models import StatusList
+
+    from ..sheets import LearnerRow
+
+    if not batch.rows:
+        return None
+    row = LearnerRow.from_json(batch.rows[0])
+    qualification = RegisteredQualification.objects.filter(code=row.qualification_code).first()
+    if qualification is None:
+        return None
+    issued = IssuedCredential(
+        organisation=batch.organisation,
+        qualification=qualification,
+        learner=row.to_json(),
+        holder_email=row.email,
+        learner_id=row.learner_id or "",
+        holder_name=f"{row.given_name} {row.family_name}".strip(),
+        award_date=row.award_date,
+        valid_until=row.valid_until,
+        status_list=StatusList(organisation=batch.organisation),
+        status_index=0,
+    )
+    credential = DocumentBuilder(batch.organisation).credential(issued)
+    return visual_context(credential, seal=None, status=None, lang=lang)

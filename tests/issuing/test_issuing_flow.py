@@ -187,6 +187,9 @@ def test_the_pages_show_the_problems_then_the_progress(
         "/issuing/o/demo/upload/", {"sheet": SimpleUploadedFile("good.xlsx", xlsx([learner(1)]))}, follow=True
     )
     assert b"Seal 1 credential" in good.content
+    preview = good.content.decode()
+    assert "Preview of the first credential" in preview and "credential-visual" in preview
+    assert "Bachelor of Computer Science" in preview and "Learning outcomes" in preview
     batch = Batch.objects.get(filename="good.xlsx")
     staff_client.post(f"/issuing/batches/{batch.public_id}/confirm")
     progress = staff_client.get(f"/issuing/batches/{batch.public_id}/progress")
