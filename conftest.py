@@ -29,6 +29,13 @@ def _test_settings(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     settings.ACCOUNT_RATE_LIMITS = False
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The database is rolled back after each test, the cache and the in-process stores are not: start each test
+    # on new trust and register versions, so that nothing read in an earlier test is reused.
+    from europass.registry.selectors import REGISTER_VERSION, TRUST_VERSION, bump_register_version
+
+    TRUST_VERSION.bump()
+    bump_register_version()
+    assert REGISTER_VERSION.get()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -50,6 +51,7 @@ def _q(ns: str, name: str) -> str:
     return f"{{{ns}}}{name}"
 
 
+@lru_cache(maxsize=512)
 def S(name: str) -> str:
     return _q(SNB, name)
 
@@ -494,11 +496,11 @@ def _is_signature(element: etree._Element) -> bool:
 def _children(parent: etree._Element | None, tag: str) -> Iterable[etree._Element]:
     if parent is None:
         return []
-    return [child for child in parent if child.tag == S(tag)]
+    return list(parent.iterchildren(S(tag)))
 
 
 def _child(parent: etree._Element | None, tag: str) -> etree._Element | None:
-    return next(iter(_children(parent, tag)), None)
+    return None if parent is None else next(parent.iterchildren(S(tag)), None)
 
 
 def _read_texts(element: etree._Element | None) -> MultilingualText:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
+
+from europass.core.versions import SharedVersion
 
 from .models import Accreditation, Organisation, Qualification, TrustAnchor
 
@@ -18,6 +17,7 @@ if TYPE_CHECKING:
     from europass.sealing.trust import TrustStore
 
 TRUST_VERSION_KEY = "trust-version"
+TRUST_VERSION = SharedVersion(TRUST_VERSION_KEY)
 T = TypeVar("T")
 
 
@@ -77,12 +77,8 @@ _store: tuple[str, TrustStore] | None = None
 
 
 def trust_version() -> str:
-    """The current trust version shared by every process (set once if the cache has none)."""
-    version = cache.get(TRUST_VERSION_KEY)
-    if version is None:
-        cache.add(TRUST_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(TRUST_VERSION_KEY) or "unversioned"
-    return str(version)
+    """The current trust version shared by every process (read at most once a second per process)."""
+    return TRUST_VERSION.get()
 
 
 def build_trust_store() -> TrustStore:
@@ -187,38 +183,21 @@ def organisation_document(
 # --- register lookups for verification (memoised per register version) ----------------------------------------
 
 REGISTER_VERSION_KEY = "register-version"
+REGISTER_VERSION = SharedVersion(REGISTER_VERSION_KEY)
 _MEMO_LIMIT = 20_000
 _memo_lock = threading.Lock()
 _memo: tuple[str, dict[tuple[object, ...], object]] = ("", {})
 
 
-_VERSION_TTL = (
-    1.0  # seconds a process trusts the version it read (a change elsewhere is seen within a second)
-)
-_version_read: tuple[float, str] = (0.0, "")
-
-
 def register_version() -> str:
     """Changes whenever an organisation, qualification or accreditation is saved or deleted (signals)."""
-    global _version_read
-    now = time.monotonic()
-    if now - _version_read[0] < _VERSION_TTL and _version_read[1]:
-        return _version_read[1]
-    version = cache.get(REGISTER_VERSION_KEY)
-    if version is None:
-        cache.add(REGISTER_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(REGISTER_VERSION_KEY) or "unversioned"
-    _version_read = (now, str(version))
-    return str(version)
+    return REGISTER_VERSION.get()
 
 
 def bump_register_version() -> None:
     """A new version for every process; this process forgets its lookups at once."""
-    global _version_read, _memo
-    version = uuid.uuid4().hex
-    cache.set(REGISTER_VERSION_KEY, version, timeout=None)
-    _version_read = (time.monotonic(), version)
-    _memo = (version, {})
+    global _memo
+    _memo = (REGISTER_VERSION.bump(), {})
 
 
 def _memoised(key: tuple[object, ...], load: Callable[[], T]) -> T:

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,7 +22,7 @@ from europass.core.errors import ApplicationError, Conflict
 
 from . import exchange
 from .models import Qualification, TrustAnchor
-from .selectors import TRUST_VERSION_KEY
+from .selectors import TRUST_VERSION
 
 MAX_PEM_BYTES = 64 * 1024
 
@@ -89,7 +87,7 @@ def der_to_pem(der: bytes) -> str:
 
 
 def _bump_trust_version() -> None:
-    cache.set(TRUST_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    TRUST_VERSION.bump()
 
 
 def _trust_changed() -> None:
