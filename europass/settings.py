@@ -227,6 +227,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "europass.core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"verify": env.str("VERIFY_API_RATE", default="600/min")},
+    # Who a client is, for rate limits: the socket address unless NUM_PROXIES trusted proxies sit in front
+    # (then the matching X-Forwarded-For entry). Never the raw header: it is the client's to forge.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Europass digital credentials portal API",

@@ -194,3 +194,18 @@ def test_an_empty_form_says_what_to_give(client: Client) -> None:
     response = client.post("/verify/", {})
     assert response.status_code == 400
     assert "Paste the XML, choose a file or give a link." in response.content.decode()
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_rate_limit(
+    api: APIClient, ours: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"verify": "2/min"})
+    statuses = [
+        api.post(
+            API, data=ours, content_type="application/xml", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}"
+        ).status_code
+        for i in range(3)
+    ]
+    assert statuses == [200, 200, 429]
