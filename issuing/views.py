@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from europass.accounts.selectors import is_organisation_admin, organisations_of
 from europass.core.errors import ApplicationError
 from europass.core.pages import pages_errors
+from europass.core.pdf import pdf_of_sealed
 from europass.registry.selectors import accredited_qualifications
 
 from . import selectors
@@ -255,9 +256,7 @@ def batch_zip(request: HttpRequest, public_id: str) -> HttpResponse:
             xml = bytes(credential.xml or b"")
             archive.writestr(f"{name}.xml", xml)
             if with_pdf:
-                from wallet.presenting import pdf_for_xml
-
-                archive.writestr(f"{name}.pdf", pdf_for_xml(xml=xml, qr_url=qr_url, lang=lang))
+                archive.writestr(f"{name}.pdf", pdf_of_sealed(xml=xml, qr_url=qr_url, lang=lang))
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="batch-{batch.public_id}.zip"'
     return response

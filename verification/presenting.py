@@ -41,7 +41,6 @@ DETAIL_LABELS = {
     "status_list": gettext_lazy("Status list"),
     "index": gettext_lazy("Index in the status list"),
     "source": gettext_lazy("Status source"),
-    "reason": gettext_lazy("Reason"),
     "revoked_at": gettext_lazy("Revoked on"),
     "error": gettext_lazy("Error"),
     "valid_until": gettext_lazy("Valid until"),

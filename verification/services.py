@@ -43,7 +43,7 @@ from europass.sealing.report import Check, CheckStatus, SealInfo, VerificationRe
 from europass.sealing.trust import TrustStore
 from europass.sealing.verify import verify
 from europass.status.models import StatusList
-from europass.status.selectors import decode_list, is_set
+from europass.status.selectors import decode_list, is_set, revoked_since
 
 from .fetch import FetchError, fetch_public
 from .reading import xml_of_upload
@@ -130,16 +130,7 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
         details["source"] = "this portal"
         list_pk, bits = local
         if is_set(bits, status.index):
-            from issuing.models import IssuedCredential
-
-            issued = (
-                IssuedCredential.objects.filter(status_list_id=list_pk, status_index=status.index)
-                .only("revoked_at", "revocation_reason")
-                .first()
-            )
-            when = issued.revoked_at if issued is not None else None
-            if issued is not None and issued.revocation_reason:
-                details["reason"] = issued.revocation_reason
+            when = revoked_since(list_pk, status.index)
             if when:
                 details["revoked_at"] = when
             on_en = f" on {when:%Y-%m-%d}" if when else ""

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from europass.core.errors import ApplicationError
 
 from .fetch import FetchError, fetch_public
 from .forms import VerifyForm
+from .links import xml_for_local_link
 from .presenting import report_context, report_pdf, visual_of
 from .reading import max_upload_bytes, xml_of_upload
 from .services import verify_xml
@@ -41,25 +41,14 @@ def _key(token: str) -> str:
 
 
 def _xml_from_link(url: str) -> bytes:
-    """A share link of this portal opens the shared credential; another address is fetched safely."""
+    """A link of this portal opens the credential it shares; another address is fetched safely."""
     parts, site = urlsplit(url), urlsplit(settings.SITE_URL)
     if (parts.scheme, parts.netloc) == (site.scheme, site.netloc):
-        match = None
         for path in (parts.path, parts.path.rstrip("/") + "/"):  # a pasted link may have lost its final slash
-            try:
-                match = resolve(path)
-                break
-            except Resolver404:
-                continue
-        if match is None or match.view_name not in ("wallet:share", "wallet:share-xml", "wallet:share-pdf"):
-            raise ApplicationError(
-                _("This address of the portal is not a share link."), code="not_a_share_link"
-            )
-        from wallet.services import share_link_open
-
-        link = share_link_open(token=match.kwargs["token"])
-        assert link.credential is not None
-        return bytes(link.credential.xml)
+            xml = xml_for_local_link(path)
+            if xml is not None:
+                return xml
+        raise ApplicationError(_("This address of the portal is not a share link."), code="not_a_share_link")
     try:
         fetched = fetch_public(url, max_bytes=max_upload_bytes())
     except FetchError as error:

@@ -12,11 +12,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from europass.core.pdf import design_version, render_pdf
 from europass.core.visual import visual_context
 from europass.credentials.model import Credential
 
 from .models import CredentialPdf, ShareLink, WalletCredential
-from .pdf import design_version, render_pdf
 from .selectors import credential_status, revoked_flags, status_of
 from .services import pdf_link_for, verify_file
 from .summary import parse_credential

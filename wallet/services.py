@@ -312,3 +312,18 @@ def pdf_link_for(credential: WalletCredential) -> ShareLink:
         expires_at=expires,
         purpose=ShareLink.Purpose.PDF,
     )
+
+
+def shared_xml_for_path(path: str) -> bytes | None:
+    """The credential behind a share link path of this portal (for the verifier's link field); None when the
+    path is not a share link; ``NotFound`` / ``Gone`` for an unknown, expired or revoked one."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    if match.view_name not in ("wallet:share", "wallet:share-xml", "wallet:share-pdf"):
+        return None
+    link = share_link_open(token=match.kwargs["token"])
+    return bytes(link.credential.xml) if link.credential is not None else None

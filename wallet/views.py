@@ -19,12 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from europass.core.errors import ApplicationError, Gone, NotFound
 from europass.core.pages import pages_errors
+from europass.core.pdf import qr_svg_data_uri
 from europass.credentials.jsonld import to_jsonld
 
 from . import presenting, selectors, services
 from .forms import ShareForm, UploadForm
 from .models import ShareLink, WalletCredential
-from .pdf import qr_svg_data_uri
 from .summary import parse_credential
 
 

@@ -41,3 +41,20 @@ class StatusList(models.Model):
     @property
     def url(self) -> str:
         return f"{settings.SITE_URL}{self.get_absolute_url()}"
+
+
+class StatusChange(models.Model):
+    """When an entry's bit was set or cleared: what a verifier may tell ("revoked on ..."), never why."""
+
+    status_list = models.ForeignKey(StatusList, on_delete=models.CASCADE, related_name="changes")
+    index = models.PositiveIntegerField()
+    revoked = models.BooleanField()
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        indexes = [models.Index(fields=["status_list", "index", "-changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.status_list_id}#{self.index} revoked={self.revoked}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import gzip
 import io
 from typing import Any
@@ -11,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
-from .models import StatusList
+from .models import StatusChange, StatusList
 
 
 def is_set(bits: bytes, index: int) -> bool:
@@ -62,3 +63,14 @@ def local_status_list(url: str) -> StatusList | None:
     if match.view_name != "status:list":
         return None
     return StatusList.objects.filter(public_id=match.kwargs["public_id"]).first()
+
+
+def revoked_since(status_list_id: int, index: int) -> dt.datetime | None:
+    """When the entry was last revoked (None if it never was, or was reinstated since)."""
+    change = (
+        StatusChange.objects.filter(status_list_id=status_list_id, index=index)
+        .order_by("-changed_at", "-id")
+        .values_list("revoked", "changed_at")
+        .first()
+    )
+    return change[1] if change and change[0] else None

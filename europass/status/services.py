@@ -8,7 +8,7 @@ from django.db import transaction
 
 from europass.registry.models import Organisation
 
-from .models import StatusList
+from .models import StatusChange, StatusList
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,4 @@ def status_set(*, status_list: StatusList, index: int, revoked: bool = True) -> 
         _bit(bits, index, revoked)
         locked.bits = bytes(bits)
         locked.save(update_fields=["bits", "updated_at"])
+        StatusChange.objects.create(status_list=locked, index=index, revoked=revoked)

@@ -209,7 +209,7 @@ def test_a_batch_downloads_as_a_zip_of_xml_or_of_xml_and_pdf(
     import io
     import zipfile
 
-    from wallet.pdf import extract_xml
+    from verification.reading import extract_xml
 
     monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
     batch = batch_confirm(

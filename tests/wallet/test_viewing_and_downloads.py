@@ -16,8 +16,8 @@ from pypdf import PdfReader
 
 from europass.registry.selectors import trust_store
 from europass.sealing.verify import verify
+from verification.reading import extract_xml
 from wallet.models import CredentialPdf, ShareLink
-from wallet.pdf import extract_xml
 from wallet.presenting import credential_pdf
 
 pytestmark = pytest.mark.django_db
@@ -156,7 +156,7 @@ def test_the_pages_show_the_signed_document_not_the_database_summary(client: Cli
 
 
 def test_the_pdf_renderer_fetches_nothing_outside_the_portal() -> None:
-    from wallet.pdf import _fetcher
+    from europass.core.pdf import _fetcher
 
     fetcher = _fetcher()
     for url in (

@@ -86,8 +86,15 @@ def render_pdf(*, xml: bytes, visual: dict[str, Any], qr_url: str, lang: str) ->
     return bytes(document.write_pdf(attachments=[attachment]))
 
 
-def extract_xml(pdf: bytes) -> bytes:
-    """The sealed XML attached to one of our PDFs (the verification face's bounded reader)."""
-    from verification.reading import extract_xml as read_attachment
+def pdf_of_sealed(*, xml: bytes, qr_url: str, lang: str) -> bytes:
+    """The PDF of a sealed credential, for issuers (batch zips): the seal summary from the core verifier."""
+    from europass.credentials.model import Credential
+    from europass.registry.selectors import trust_store
+    from europass.sealing.verify import verify
 
-    return read_attachment(pdf)
+    from .visual import visual_context
+
+    report = verify(xml, trust_store())
+    signed = report.credential or Credential.from_xml(xml)
+    visual = visual_context(signed, seal=report.seal, status=None, lang=lang)
+    return render_pdf(xml=xml, visual=visual, qr_url=qr_url, lang=lang)
