@@ -32,8 +32,10 @@ def _test_settings(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     # The database is rolled back after each test, the cache and the in-process stores are not: start each test
     # on new trust and register versions, so that nothing read in an earlier test is reused.
     from europass.registry.selectors import REGISTER_VERSION, TRUST_VERSION, bump_register_version
+    from europass.status.selectors import STATUS_VERSION
 
     TRUST_VERSION.bump()
+    STATUS_VERSION.bump()
     bump_register_version()
     assert REGISTER_VERSION.get()
 

@@ -11,10 +11,10 @@ from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from europass.core.errors import ApplicationError
+from europass.core.throttling import WindowedScopedThrottle
 
 from .reading import UnusableInput, max_upload_bytes
 from .services import verify_upload
@@ -77,7 +77,7 @@ def _lang(request: Request) -> str:
 class VerifyApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [WindowedScopedThrottle]
     throttle_scope = "verify"
     parser_classes = [XmlParser, TextXmlParser, PdfParser, MultiPartParser]
 

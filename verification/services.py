@@ -42,8 +42,7 @@ from europass.registry.selectors import (
 from europass.sealing.report import Check, CheckStatus, SealInfo, VerificationReport
 from europass.sealing.trust import TrustStore
 from europass.sealing.verify import verify
-from europass.status.models import StatusList
-from europass.status.selectors import decode_list, is_set, revoked_since
+from europass.status.selectors import decode_list, entry_state, is_set, revoked_since
 
 from .fetch import FetchError, fetch_public
 from .reading import xml_of_upload
@@ -104,15 +103,10 @@ def _remote_bits(url: str) -> tuple[bytes, str]:
     return bits, purpose
 
 
-def _local_bits(url: str) -> tuple[int, bytes] | None:
-    """The bits of one of this portal's status lists, read live (one query: a revocation shows at once)."""
+def _local_entry(url: str, index: int) -> tuple[int, bool] | None:
+    """(list pk, revoked) for an entry of one of this portal's status lists, read live (a revocation shows at once)."""
     kwargs = _local_path_kwargs(url.split("#", 1)[0], "status:list")
-    if kwargs is None:
-        return None
-    rows = list(StatusList.objects.filter(public_id=kwargs["public_id"]).values_list("pk", "bits")[:1])
-    if not rows:
-        return None
-    return rows[0][0], bytes(rows[0][1] or b"")
+    return None if kwargs is None else entry_state(kwargs["public_id"], index)
 
 
 def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
@@ -125,11 +119,11 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
             "Le titre ne porte pas de liste de statut : l'organisme ne peut pas le révoquer en ligne.",
         )
     details: dict[str, object] = {"status_list": status.url, "index": status.index}
-    local = _local_bits(status.url)
+    local = _local_entry(status.url, status.index)
     if local is not None:
         details["source"] = "this portal"
-        list_pk, bits = local
-        if is_set(bits, status.index):
+        list_pk, revoked = local
+        if revoked:
             when = revoked_since(list_pk, status.index)
             if when:
                 details["revoked_at"] = when

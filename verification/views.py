@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from europass.core.errors import ApplicationError
+from europass.core.throttling import rate_limited
 
 from .fetch import FetchError, fetch_public
 from .forms import VerifyForm
@@ -85,6 +86,7 @@ def _result(request: HttpRequest, xml: bytes, token: str, *, status: int | None 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limited("verify", methods=("POST",))
 def index(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "verification/index.html", {"form": VerifyForm()})
@@ -110,12 +112,14 @@ def _kept(token: str) -> bytes:
 
 @never_cache
 @require_GET
+@rate_limited("verify")
 def result(request: HttpRequest, token: str) -> HttpResponse:
     return _result(request, _kept(token), token)
 
 
 @never_cache
 @require_GET
+@rate_limited("verify")
 def report_json(request: HttpRequest, token: str) -> HttpResponse:
     report = verify_xml(_kept(token))
     body = {"checked_at": timezone.now().isoformat(), **report.to_dict(_lang())}
@@ -126,6 +130,7 @@ def report_json(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_GET
+@rate_limited("verify")
 def report_pdf_view(request: HttpRequest, token: str) -> HttpResponse:
     report = verify_xml(_kept(token))
     pdf = report_pdf(report, lang=_lang(), checked_at=dt.datetime.now(dt.UTC))

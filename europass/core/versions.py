@@ -9,8 +9,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 from django.core.cache import cache
+from django.db import transaction
 
 TTL = 1.0
 _all: list[SharedVersion] = []
@@ -41,6 +43,14 @@ class SharedVersion:
         cache.set(self.key, version, timeout=None)
         self._read = (time.monotonic(), version)
         return version
+
+    def changed(self, then: Callable[[], object] | None = None) -> None:
+        """What this version guards is being changed in the current transaction: bump now (this process sees it at
+        once) and again when the transaction commits, so that no process keeps, under the new version, what it read
+        before the commit. ``then`` (default: ``bump``) is what runs at each of the two moments."""
+        step = then or self.bump
+        step()
+        transaction.on_commit(step)
 
     def forget(self) -> None:
         """Read the shared version again next time (tests, after the cache was cleared)."""

@@ -86,15 +86,8 @@ def der_to_pem(der: bytes) -> str:
     return asn1_pem.armor("CERTIFICATE", der).decode("ascii")
 
 
-def _bump_trust_version() -> None:
-    TRUST_VERSION.bump()
-
-
 def _trust_changed() -> None:
-    # Now, so this process (and this transaction) sees the change at once; and again after commit, so a process
-    # that rebuilt its store from the not-yet-committed state in between rebuilds once more.
-    _bump_trust_version()
-    transaction.on_commit(_bump_trust_version)
+    TRUST_VERSION.changed()
 
 
 @transaction.atomic

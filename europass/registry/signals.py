@@ -8,7 +8,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from .models import Accreditation, Organisation, Qualification
-from .selectors import bump_register_version
+from .selectors import REGISTER_VERSION, bump_register_version
 
 
 @receiver(post_save, sender=Organisation)
@@ -18,4 +18,4 @@ from .selectors import bump_register_version
 @receiver(post_delete, sender=Qualification)
 @receiver(post_delete, sender=Accreditation)
 def register_changed(sender: type, **kwargs: Any) -> None:
-    bump_register_version()
+    REGISTER_VERSION.changed(bump_register_version)

@@ -9,6 +9,7 @@ from django.db import transaction
 from europass.registry.models import Organisation
 
 from .models import StatusChange, StatusList
+from .selectors import status_changed
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,4 @@ def status_set(*, status_list: StatusList, index: int, revoked: bool = True) -> 
         locked.bits = bytes(bits)
         locked.save(update_fields=["bits", "updated_at"])
         StatusChange.objects.create(status_list=locked, index=index, revoked=revoked)
+        status_changed()

@@ -110,6 +110,51 @@ def test_the_api_is_rate_limited_per_client(
     assert other.post(API, data=ours, content_type="application/xml").status_code == 200
 
 
+def test_a_limited_client_is_told_when_to_retry_and_is_served_again_in_the_next_window(
+    api: APIClient, ours: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rest_framework.throttling import ScopedRateThrottle
+
+    from europass.core.throttling import WindowedScopedThrottle
+
+    now = [1_000_000 * 60 + 15.0]  # 15 s into a minute
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"verify": "2/min"})
+    monkeypatch.setattr(WindowedScopedThrottle, "timer", lambda self: now[0])
+    assert [api.post(API, data=ours, content_type="application/xml").status_code for _ in range(2)] == [
+        200,
+        200,
+    ]
+    refused = api.post(API, data=ours, content_type="application/xml")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "45"
+    assert "throttled" in refused.json()["detail"].lower() or "45" in refused.json()["detail"]
+    now[0] += 45
+    assert api.post(API, data=ours, content_type="application/xml").status_code == 200
+
+
+def test_the_page_shares_the_limit_and_says_when_to_retry_without_running_the_verification(
+    client: Client, ours: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rest_framework.throttling import ScopedRateThrottle
+
+    import verification.views
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"verify": "2/min"})
+    for _ in range(3):
+        assert client.get("/verify/").status_code == 200  # opening the form costs nothing
+    first = client.post("/verify/", {"xml": ours.decode()})
+    assert first.status_code == 200
+    token = _token(first.content.decode())
+    assert client.get(f"/verify/report/{token}.json").status_code == 200
+    ran: list[bytes] = []
+    monkeypatch.setattr(verification.views, "verify_xml", lambda xml: ran.append(xml))
+    refused = client.post("/verify/", {"xml": ours.decode()}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert "Trop de demandes" in refused.content.decode()
+    assert client.get(f"/verify/report/{token}.pdf").status_code == 429
+    assert ran == []
+
+
 # --- pages --------------------------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,85 @@
+"""Rate limiting that costs one cache increment per request.
+
+DRF's ``ScopedRateThrottle`` keeps, per client, the list of its request times: every request reads, trims, pickles
+and writes that whole list back (thousands of entries for a busy client — milliseconds of CPU each time), and two
+workers answering the same client at once can both read the old list (the limit leaks under load). This one
+counts requests in fixed windows of the rate's duration with an atomic ``incr`` (Redis in production): constant
+cost, exact under concurrency. A client may send up to twice its rate across a window boundary, which is what
+fixed windows trade for that.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from rest_framework.request import Request
+from rest_framework.throttling import ScopedRateThrottle
+
+View = Callable[..., HttpResponse]
+
+
+class WindowedScopedThrottle(ScopedRateThrottle):
+    """Same settings as ``ScopedRateThrottle`` (``DEFAULT_THROTTLE_RATES[scope]``, e.g. ``"600/min"``), and the same
+    client identity (socket address, or ``NUM_PROXIES`` trusted proxies' ``X-Forwarded-For``)."""
+
+    cache_format = "throttle_%(scope)s_%(ident)s"
+    _retry_after: float | None = None
+
+    def allow_request(self, request: Request | HttpRequest, view: Any) -> bool:
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        limit, duration = self.parse_rate(self.rate)
+        if limit is None or duration is None:
+            return True
+        self.num_requests, self.duration = limit, duration
+        ident = self.get_cache_key(request, view)  # type: ignore[arg-type]  # reads .user and .META only
+        if ident is None:
+            return True
+        now = self.timer()
+        window = int(now // duration)
+        key = f"{ident}:{window}"
+        self.cache.add(key, 0, timeout=duration + 1)
+        try:
+            count = self.cache.incr(key)
+        except ValueError:  # expired between add and incr
+            self.cache.set(key, 1, timeout=duration + 1)
+            count = 1
+        if count > limit:
+            self._retry_after = (window + 1) * duration - now
+            return False
+        return True
+
+    def wait(self) -> float | None:
+        return self._retry_after
+
+
+def rate_limited(scope: str, *, methods: tuple[str, ...] = ("GET", "POST")) -> Callable[[View], View]:
+    """The same per-client limit for a plain Django view (the verification page runs the API's work): requests of
+    ``methods`` beyond the rate get a friendly 429 page with ``Retry-After``, and the view does not run."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            throttle = WindowedScopedThrottle()
+            if request.method not in methods or throttle.allow_request(
+                request, SimpleNamespace(throttle_scope=scope)
+            ):  # type: ignore[arg-type]
+                return view(request, *args, **kwargs)
+            seconds = max(1, math.ceil(throttle.wait() or 1))
+            response = render(request, "errors/429.html", {"seconds": seconds}, status=429)
+            response["Retry-After"] = str(seconds)
+            return response
+
+        return wrapped
+
+    return decorate
