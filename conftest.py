@@ -28,6 +28,7 @@ def _test_settings(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     settings = request.getfixturevalue("settings")
     settings.ACCOUNT_RATE_LIMITS = False
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ISSUING_EXPORT_DIR = tmp_path / "exports"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The database is rolled back after each test, the cache and the in-process stores are not: start each test
     # on new trust and register versions, so that nothing read in an earlier test is reused.

@@ -258,7 +258,10 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 ISSUING_CHUNK_SIZE: int = env.int("ISSUING_CHUNK_SIZE", default=100)
 # The largest batch whose zip also bundles PDFs (rendered on request).
-ISSUING_ZIP_PDF_MAX: int = env.int("ISSUING_ZIP_PDF_MAX", default=200)
+ISSUING_EXPORT_KEEP_DAYS: int = env.int("ISSUING_EXPORT_KEEP_DAYS", default=7)
+# Batch zips of XML and PDF, written by the workers and read by the web server: a folder both share, never served
+# as static or media files (downloads go through a view that checks who asks).
+ISSUING_EXPORT_DIR = Path(env.str("ISSUING_EXPORT_DIR", default=str(VAR_DIR / "exports")))
 # Spreadsheet limits, enforced before the whole file is read.
 SHEET_MAX_BYTES: int = env.int("SHEET_MAX_BYTES", default=20 * 1024 * 1024)
 SHEET_MAX_ROWS: int = env.int("SHEET_MAX_ROWS", default=50_000)

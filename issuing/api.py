@@ -1,10 +1,12 @@
-"""The issuing API: upload a sheet, confirm, follow progress, list, revoke, issue one credential from JSON."""
+"""The issuing API: upload a sheet, confirm, follow progress, list, revoke, issue one credential from JSON, prepare\nand download a batch as a zip of XML and PDF."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
+from django.urls import reverse
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -12,12 +14,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from europass.core.errors import ApplicationError
+from europass.core.errors import ApplicationError, NotFound
 
 from . import selectors
 from .forms import read_upload
-from .models import Batch, IssuedCredential
+from .models import Batch, BatchExport, IssuedCredential
 from .services.batches import batch_confirm, batch_progress, batch_upload
+from .services.exports import export_file, export_request
 from .services.issue_one import credential_issue_one
 from .services.revocation import credential_revoke
 from .sheets.limits import SheetLimits
@@ -98,6 +101,65 @@ class BatchConfirmApi(APIView):
     def post(self, request: Request, public_id: str) -> Response:
         batch = batch_confirm(batch=selectors.batch_for(request.user, public_id), actor=request.user)
         return Response(BatchOutput(batch).data, status=202)
+
+
+class ExportOutput(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.UUIDField(source="public_id")
+    batch = serializers.UUIDField(source="batch.public_id")
+    status = serializers.ChoiceField(choices=BatchExport.Status.values)
+    lang = serializers.CharField()
+    total = serializers.IntegerField()
+    rendered = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    size_bytes = serializers.IntegerField()
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    download = serializers.SerializerMethodField()
+
+    def get_download(self, export: BatchExport) -> str | None:
+        if export.status != BatchExport.Status.READY:
+            return None
+        return reverse("issuing-api-batch-export-zip", args=[export.batch.public_id, export.public_id])
+
+
+class BatchExportApi(APIView):
+    @extend_schema(
+        summary="Prepare the batch as one zip of XML and PDF: the workers render it; follow it, then download it",
+        parameters=[OpenApiParameter("lang", str, enum=["en", "fr"], description="language of the PDFs")],
+        request=None,
+        responses={202: ExportOutput},
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        batch = selectors.batch_for(request.user, public_id)
+        lang = str(request.query_params.get("lang", "") or get_language() or "en")[:2]
+        export = export_request(batch=batch, actor=request.user, lang=lang)
+        return Response(ExportOutput(export).data, status=202)
+
+
+class BatchExportDetailApi(APIView):
+    @extend_schema(
+        summary="Progress of a zip being prepared, and its download address when ready",
+        responses=ExportOutput,
+    )
+    def get(self, request: Request, public_id: str, export_id: str) -> Response:
+        batch = selectors.batch_for(request.user, public_id)
+        return Response(ExportOutput(selectors.export_for(batch, export_id)).data)
+
+
+class BatchExportZipApi(APIView):
+    @extend_schema(
+        summary="Download a prepared zip of XML and PDF", responses={(200, "application/zip"): bytes}
+    )
+    def get(self, request: Request, public_id: str, export_id: str) -> FileResponse:
+        batch = selectors.batch_for(request.user, public_id)
+        export = selectors.export_for(batch, export_id)
+        path = export_file(export)
+        if export.status != BatchExport.Status.READY or not path.exists():
+            raise NotFound("This zip is not ready, or was deleted: prepare it again.")
+        return FileResponse(
+            path.open("rb"), as_attachment=True, filename=f"batch-{batch.public_id}-{export.lang}.zip"
+        )
 
 
 class BatchCredentialsApi(APIView):

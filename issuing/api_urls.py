@@ -7,6 +7,17 @@ urlpatterns = [
     path("organisations/<slug:slug>/credentials", api.IssueOneApi.as_view(), name="issuing-api-issue-one"),
     path("batches/<str:public_id>", api.BatchDetailApi.as_view(), name="issuing-api-batch"),
     path("batches/<str:public_id>/confirm", api.BatchConfirmApi.as_view(), name="issuing-api-batch-confirm"),
+    path("batches/<str:public_id>/exports", api.BatchExportApi.as_view(), name="issuing-api-batch-exports"),
+    path(
+        "batches/<str:public_id>/exports/<str:export_id>",
+        api.BatchExportDetailApi.as_view(),
+        name="issuing-api-batch-export",
+    ),
+    path(
+        "batches/<str:public_id>/exports/<str:export_id>/zip",
+        api.BatchExportZipApi.as_view(),
+        name="issuing-api-batch-export-zip",
+    ),
     path(
         "batches/<str:public_id>/credentials",
         api.BatchCredentialsApi.as_view(),

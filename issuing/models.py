@@ -164,6 +164,7 @@ class AuditEvent(models.Model):
         REVOKED = "revoked", _("revoked a credential")
         SEAL_CHANGED = "seal_changed", _("changed the e-seal")
         ISSUED = "issued", _("issued a credential")
+        EXPORTED = "exported", _("prepared a PDF zip")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -180,3 +181,63 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target}"
+
+
+class BatchExport(models.Model):
+    """A batch's sealed credentials as one zip of XML and PDF files, rendered by workers in parts (in parallel,
+    each part claimed once), then joined into one file under ``VAR_DIR/exports`` (never served publicly)."""
+
+    class Status(models.TextChoices):
+        RENDERING = "rendering", _("Rendering the PDFs")
+        JOINING = "joining", _("Packing the zip")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    lang = models.CharField(max_length=8, default="en")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RENDERING)
+    total = models.PositiveIntegerField(default=0)
+    rendered = models.PositiveIntegerField(default=0)
+    parts_total = models.PositiveIntegerField(default=0)
+    parts_done = models.PositiveIntegerField(default=0)
+    size_bytes = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("PDF export")
+        verbose_name_plural = _("PDF exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.batch} — {self.get_status_display()}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.rendered / self.total) if self.total else 0
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.RENDERING, self.Status.JOINING)
+
+
+class ExportPart(models.Model):
+    """A slice of an export that one task renders; ``finished`` is set once, by a conditional update."""
+
+    export = models.ForeignKey(BatchExport, on_delete=models.CASCADE, related_name="parts")
+    number = models.PositiveIntegerField()
+    credential_ids = models.JSONField(default=list)
+    finished = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["export", "number"], name="one_part_number_per_export")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.export_id}#{self.number}"

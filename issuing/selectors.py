@@ -12,7 +12,7 @@ from europass.accounts.selectors import is_organisation_admin, organisations_of
 from europass.core.errors import NotFound, PermissionDenied
 from europass.registry.models import Organisation
 
-from .models import AuditEvent, Batch, IssuedCredential, OrganisationSeal
+from .models import AuditEvent, Batch, BatchExport, IssuedCredential, OrganisationSeal
 
 
 def _uuid(value: Any) -> uuid.UUID:
@@ -42,6 +42,13 @@ def batch_for(user: Any, public_id: Any) -> Batch:
     if batch is None:
         raise NotFound(_("Not found."))
     return batch
+
+
+def export_for(batch: Batch, public_id: Any) -> BatchExport:
+    export = batch.exports.filter(public_id=_uuid(public_id)).first()
+    if export is None:
+        raise NotFound(_("Not found."))
+    return export
 
 
 def credentials_of(user: Any) -> QuerySet[IssuedCredential]:

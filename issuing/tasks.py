@@ -22,11 +22,26 @@ def deliver_chunk(credential_ids: list[int]) -> int:
     return credentials_deliver(credential_ids=credential_ids)
 
 
+@shared_task(name="issuing.export_part", acks_late=True, reject_on_worker_lost=True)
+def export_part(part_id: int) -> bool:
+    from .services.exports import export_part_render
+
+    return export_part_render(part_id)
+
+
+@shared_task(name="issuing.export_join", acks_late=True, reject_on_worker_lost=True)
+def export_join(export_id: int) -> None:
+    from .services.exports import export_finish
+
+    export_finish(export_id)
+
+
 @shared_task(name="issuing.resume_batches")
 def resume_batches() -> int:
     from .services.batches import batches_resume
+    from .services.exports import exports_resume
 
-    return batches_resume()
+    return batches_resume() + exports_resume()
 
 
 @worker_ready.connect

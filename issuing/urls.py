@@ -14,6 +14,17 @@ urlpatterns = [
     path("batches/<str:public_id>/progress", views.batch_progress_partial, name="batch_progress"),
     path("batches/<str:public_id>/checked.xlsx", views.batch_annotated, name="batch_annotated"),
     path("batches/<str:public_id>/credentials.zip", views.batch_zip, name="batch_zip"),
+    path("batches/<str:public_id>/exports/", views.batch_export, name="batch_export"),
+    path(
+        "batches/<str:public_id>/exports/<str:export_id>/progress",
+        views.batch_export_progress,
+        name="batch_export_progress",
+    ),
+    path(
+        "batches/<str:public_id>/exports/<str:export_id>.zip",
+        views.batch_export_download,
+        name="batch_export_download",
+    ),
     path("batches/<str:public_id>/<str:action>", views.batch_action, name="batch_action"),
     path("credentials/<str:public_id>/", views.credential_detail, name="credential"),
     path("credentials/<str:public_id>/credential.xml", views.credential_xml, name="credential_xml"),

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -19,12 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 from europass.accounts.selectors import is_organisation_admin, organisations_of
 from europass.core.errors import ApplicationError
 from europass.core.pages import pages_errors
-from europass.core.pdf import pdf_of_sealed
 from europass.registry.selectors import accredited_qualifications
 
 from . import selectors
 from .forms import RevokeForm, SealUploadForm, SheetUploadForm, read_upload
-from .models import Batch, IssuedCredential
+from .models import Batch, BatchExport, IssuedCredential
 from .services.batches import (
     already_issued,
     batch_cancel,
@@ -34,6 +33,7 @@ from .services.batches import (
     batch_upload,
 )
 from .services.building import preview_visual
+from .services.exports import EXPORTABLE, export_file, export_request, member_name
 from .services.revocation import credential_revoke
 from .services.seals import seal_expires_soon, seal_install
 from .sheets import annotate_xlsx, build_template_csv, build_template_xlsx, read_sheet, validate_sheet
@@ -171,6 +171,7 @@ def batch_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             q=search,
             status_filter=status,
             statuses=IssuedCredential.Status.choices,
+            export=batch.exports.first(),
         )
     return render(request, "issuing/batch_detail.html", context)
 
@@ -228,38 +229,56 @@ def batch_annotated(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 @pages_errors
 def batch_zip(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Every sealed credential of the batch as XML, and with ``?pdf=1`` also as PDF (rendered here, so only for
-    batches up to ``ISSUING_ZIP_PDF_MAX`` credentials; larger ones use ``credential_pdf`` on the XML files)."""
+    """Every sealed credential of the batch as XML (fast: built here). PDFs are prepared by the workers
+    (``batch_export``)."""
     batch = selectors.batch_for(request.user, public_id)
-    sealed = batch.credentials.filter(
-        status__in=[IssuedCredential.Status.SEALED, IssuedCredential.Status.REVOKED]
-    )
-    with_pdf = request.GET.get("pdf") == "1"
-    if with_pdf and sealed.count() > settings.ISSUING_ZIP_PDF_MAX:
-        messages.error(
-            request,
-            _(
-                "PDFs are bundled for batches of up to %(max)d credentials. Download the XML zip and render the "
-                "PDFs with: python manage.py credential_pdf FILE.xml -o FILE.pdf"
-            )
-            % {"max": settings.ISSUING_ZIP_PDF_MAX},
-        )
-        return redirect("issuing:batch", public_id=batch.public_id)
+    sealed = batch.credentials.filter(status__in=EXPORTABLE)
     buffer = io.BytesIO()
-    qr_url = settings.SITE_URL + reverse("verification:index")
-    lang = (get_language() or "en").split("-")[0]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for credential in sealed.only("public_id", "row_number", "holder_name", "xml").iterator(
-            chunk_size=500
-        ):
-            name = f"{credential.row_number or 0:05d}-{credential.public_id}"
-            xml = bytes(credential.xml or b"")
-            archive.writestr(f"{name}.xml", xml)
-            if with_pdf:
-                archive.writestr(f"{name}.pdf", pdf_of_sealed(xml=xml, qr_url=qr_url, lang=lang))
+        for credential in sealed.only("public_id", "row_number", "xml").iterator(chunk_size=500):
+            archive.writestr(f"{member_name(credential)}.xml", bytes(credential.xml or b""))
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="batch-{batch.public_id}.zip"'
     return response
+
+
+@login_required
+@require_POST
+@pages_errors
+def batch_export(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Ask the workers for the zip of XML and PDF; the batch page shows its progress, then the download."""
+    batch = selectors.batch_for(request.user, public_id)
+    try:
+        export_request(batch=batch, actor=request.user, lang=_lang())
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("issuing:batch", kwargs={"public_id": batch.public_id}) + "#export")
+
+
+@login_required
+@require_GET
+@pages_errors
+def batch_export_progress(request: HttpRequest, public_id: str, export_id: str) -> HttpResponse:
+    batch = selectors.batch_for(request.user, public_id)
+    export = selectors.export_for(batch, export_id)
+    return render(request, "issuing/_export.html", {"batch": batch, "export": export})
+
+
+@login_required
+@require_GET
+@pages_errors
+def batch_export_download(request: HttpRequest, public_id: str, export_id: str) -> HttpResponse:
+    batch = selectors.batch_for(request.user, public_id)
+    export = selectors.export_for(batch, export_id)
+    path = export_file(export)
+    if export.status != BatchExport.Status.READY or not path.exists():
+        raise Http404(_("This zip is not ready, or was deleted: prepare it again."))
+    return FileResponse(  # type: ignore[return-value]  # streamed, a response all the same
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"batch-{batch.public_id}-{export.lang}.zip",
+        content_type="application/zip",
+    )
 
 
 @login_required

@@ -12,7 +12,8 @@ from django.urls import URLPattern, reverse
 from europass.accounts.models import Membership, User
 from europass.registry.models import Organisation, Qualification
 from europass.status.services import status_allocate
-from issuing.models import Batch, IssuedCredential
+from issuing.models import Batch, BatchExport, IssuedCredential
+from issuing.services.exports import export_file
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +44,21 @@ def world() -> dict[str, object]:
         status_index=allocation.start,
         xml=b"<secret/>",
     )
+    export = BatchExport.objects.create(
+        batch=batch, status=BatchExport.Status.READY, total=1, rendered=1, parts_total=1, parts_done=1
+    )
+    export_file(export).parent.mkdir(parents=True, exist_ok=True)
+    export_file(export).write_bytes(b"Secret Holder")
     outsider = User.objects.create_user("staff@mine.example", "pw-long-enough-42")
     Membership.objects.create(user=outsider, organisation=mine, role=Membership.Role.ADMIN)
-    return {"mine": mine, "theirs": theirs, "batch": batch, "credential": credential, "outsider": outsider}
+    return {
+        "mine": mine,
+        "theirs": theirs,
+        "batch": batch,
+        "credential": credential,
+        "outsider": outsider,
+        "export": export,
+    }
 
 
 def _issuing_urls(world: dict[str, object]) -> list[tuple[str, str]]:
@@ -55,6 +68,7 @@ def _issuing_urls(world: dict[str, object]) -> list[tuple[str, str]]:
         "slug": theirs.slug,  # type: ignore[attr-defined]
         "fmt": "xlsx",
         "action": "cancel",
+        "export_id": str(world["export"].public_id),  # type: ignore[attr-defined]
     }
     urls: list[tuple[str, str]] = []
     from issuing import api_urls
@@ -77,6 +91,7 @@ def _issuing_urls(world: dict[str, object]) -> list[tuple[str, str]]:
 def test_every_issuing_url_is_covered_by_the_access_matrix(world: dict[str, object]) -> None:
     names = {name for name, _ in _issuing_urls(world)}
     assert {"dashboard", "batch", "credential", "issuing-api-batch", "issuing-api-credential-revoke"} <= names
+    assert {"batch_export", "batch_export_download", "issuing-api-batch-export-zip"} <= names
 
 
 def test_staff_of_another_organisation_get_404_on_every_batch_and_credential_url(
@@ -96,6 +111,7 @@ def test_staff_of_another_organisation_get_404_on_every_batch_and_credential_url
     batch = world["batch"]
     batch.refresh_from_db()  # type: ignore[attr-defined]
     assert batch.status == Batch.Status.DONE  # type: ignore[attr-defined]
+    assert BatchExport.objects.count() == 1  # nothing prepared for the outsider
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_or_refused_on_every_issuing_url(

@@ -199,17 +199,14 @@ def test_the_pages_show_the_problems_then_the_progress(
     assert b"1 of 1 sealed" in done.content and b"hx-get" not in done.content
 
 
-def test_a_batch_downloads_as_a_zip_of_xml_or_of_xml_and_pdf(
+def test_a_batch_downloads_at_once_as_a_zip_of_its_sealed_xml(
     organisation: Organisation,
     staff: User,
     staff_client: Client,
     monkeypatch: pytest.MonkeyPatch,
-    settings: object,
 ) -> None:
     import io
     import zipfile
-
-    from verification.reading import extract_xml
 
     monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
     batch = batch_confirm(
@@ -222,13 +219,3 @@ def test_a_batch_downloads_as_a_zip_of_xml_or_of_xml_and_pdf(
     url = f"/issuing/batches/{batch.public_id}/credentials.zip"
     names = zipfile.ZipFile(io.BytesIO(staff_client.get(url).content)).namelist()
     assert len(names) == 2 and all(name.endswith(".xml") for name in names)
-
-    archive = zipfile.ZipFile(io.BytesIO(staff_client.get(url + "?pdf=1").content))
-    pdfs = sorted(name for name in archive.namelist() if name.endswith(".pdf"))
-    assert len(pdfs) == 2
-    xml_name = pdfs[0].removesuffix(".pdf") + ".xml"
-    assert extract_xml(archive.read(pdfs[0])) == archive.read(xml_name)
-
-    settings.ISSUING_ZIP_PDF_MAX = 1  # type: ignore[attr-defined]
-    response = staff_client.get(url + "?pdf=1", follow=True)
-    assert "credential_pdf" in response.content.decode()

@@ -48,3 +48,36 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_seals_nothing_twice(
     assert all(c.status == IssuedCredential.Status.SEALED and c.xml for c in credentials)
     ids = [bytes(c.xml or b"").split(b'cred:id="', 1)[1].split(b'"', 1)[0] for c in credentials]
     assert len(set(ids)) == 200  # each credential sealed into exactly one document
+
+
+def test_real_workers_prepare_a_batch_zip_of_xml_and_pdf_in_parallel_parts(
+    organisation: Organisation, staff: User, start_worker: Any, settings: Any
+) -> None:
+    import zipfile
+    from pathlib import Path
+
+    from issuing.models import BatchExport
+    from issuing.services.exports import PART_SIZE, export_file, export_request
+
+    settings.ISSUING_EXPORT_DIR = Path(settings.VAR_DIR) / "exports"  # where the worker process writes
+    count = PART_SIZE + 5  # two parts
+    batch = batch_upload(
+        organisation=organisation,
+        actor=staff,
+        data=xlsx([learner(i) for i in range(1, count + 1)]),
+        filename="c",
+    )
+    start_worker(concurrency=2, name="renderer")
+    batch = batch_confirm(batch=batch, actor=staff)
+    _wait_until(lambda: batch_progress(batch).pending == 0)
+    export = export_request(batch=batch, actor=staff, lang="fr")
+    assert export.parts_total == 2
+    _wait_until(lambda: BatchExport.objects.get(pk=export.pk).status in ("ready", "failed"), timeout=240)
+    export.refresh_from_db()
+    assert export.status == "ready", export.error
+    try:
+        with zipfile.ZipFile(export_file(export)) as archive:
+            names = archive.namelist()
+        assert len(names) == 2 * count and sum(name.endswith(".pdf") for name in names) == count
+    finally:
+        export_file(export).unlink(missing_ok=True)
