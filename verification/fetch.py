@@ -59,7 +59,12 @@ def resolve_public(host: str, port: int) -> str:
     return addresses[0]
 
 
-def _one(url: str, *, timeout: float, max_bytes: int) -> tuple[int, Mapping[str, str], bytes]:
+DEFAULT_ACCEPT = "application/json, application/vc+ld+json, */*;q=0.5"
+
+
+def _one(
+    url: str, *, timeout: float, max_bytes: int, accept: str = DEFAULT_ACCEPT
+) -> tuple[int, Mapping[str, str], bytes]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError("scheme", "Only http and https addresses are fetched.")
@@ -92,7 +97,7 @@ def _one(url: str, *, timeout: float, max_bytes: int) -> tuple[int, Mapping[str,
         response = pool.urlopen(
             "GET",
             path,
-            headers={"Host": host_header, "Accept": "application/json, application/vc+ld+json, */*;q=0.5"},
+            headers={"Host": host_header, "Accept": accept},
             redirect=False,
             preload_content=False,
             decode_content=True,
@@ -117,12 +122,14 @@ def _one(url: str, *, timeout: float, max_bytes: int) -> tuple[int, Mapping[str,
         pool.close()
 
 
-def fetch_public(url: str, *, timeout: float | None = None, max_bytes: int | None = None) -> Fetched:
+def fetch_public(
+    url: str, *, timeout: float | None = None, max_bytes: int | None = None, accept: str = DEFAULT_ACCEPT
+) -> Fetched:
     timeout = timeout if timeout is not None else float(getattr(settings, "FETCH_TIMEOUT_SECONDS", 3.0))
     max_bytes = max_bytes if max_bytes is not None else int(getattr(settings, "FETCH_MAX_BYTES", 1024 * 1024))
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
-        status, headers, body = _one(current, timeout=timeout, max_bytes=max_bytes)
+        status, headers, body = _one(current, timeout=timeout, max_bytes=max_bytes, accept=accept)
         if status in (301, 302, 303, 307, 308) and headers.get("Location"):
             current = urljoin(current, headers["Location"])
             continue

@@ -56,6 +56,7 @@ DETAIL_LABELS = {
     "judged_at": gettext_lazy("Judged at"),
     "expired_since": gettext_lazy("Expired since sealing"),
     "purpose": gettext_lazy("Purpose of the status list"),
+    "signed_by_the_sealer": gettext_lazy("Status list signed by the sealer"),
     "qualifications": gettext_lazy("Qualifications"),
     "awarding_body": gettext_lazy("Awarding body"),
     "qc_claimed": gettext_lazy("Certificate claims to be qualified"),

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,10 +40,13 @@ from europass.registry.selectors import (
     qualification_by_uri,
     trust_store,
 )
+from europass.sealing.certificates import organization_identifier, summarize
 from europass.sealing.report import Check, CheckStatus, SealInfo, VerificationReport
 from europass.sealing.trust import TrustStore
 from europass.sealing.verify import verify
 from europass.status.selectors import decode_list, entry_state, is_set, revoked_since
+from europass.status.signing import MEDIA_TYPE as SIGNED_LIST_TYPE
+from europass.status.signing import SignedListError, read_signed_list
 
 from .fetch import FetchError, fetch_public
 from .reading import xml_of_upload
@@ -75,32 +79,96 @@ def _status_cache_key(url: str) -> str:
     return "verification:status:" + hashlib.sha256(url.encode()).hexdigest()
 
 
-def _remote_bits(url: str) -> tuple[bytes, str]:
-    """The bitstring of a status list published elsewhere (cached), and the purpose it declares."""
+@dataclass(frozen=True)
+class RemoteList:
+    bits: bytes
+    purpose: str
+    chain: tuple[bytes, ...] = ()  # the signer's certificates (DER, signer first) when the list came signed
+
+
+SIGNED_ACCEPT = f"{SIGNED_LIST_TYPE}, application/vc+ld+json;q=0.9, application/json;q=0.8"
+
+
+def _read_list(body: bytes) -> RemoteList:
+    text = body.strip()
+    chain: tuple[bytes, ...] = ()
+    try:
+        if text.startswith(b"eyJ") and text.count(b".") == 2:  # a compact JWS: VC-JOSE-COSE
+            try:
+                document, signers = read_signed_list(text.decode("ascii"))
+            except (SignedListError, UnicodeDecodeError) as error:
+                raise FetchError("bad_signature", str(error)) from error
+            chain = tuple(signers)
+        else:
+            document = json.loads(body)
+        subject = document["credentialSubject"]
+        if isinstance(subject, list):
+            subject = subject[0]
+        bits = decode_list(str(subject["encodedList"]))
+        purpose = str(subject.get("statusPurpose", "revocation"))
+    except (ValueError, KeyError, TypeError, IndexError, OSError, EOFError) as error:
+        raise FetchError("unreadable", "The status list is not a W3C Bitstring Status List.") from error
+    return RemoteList(bits, purpose, chain)
+
+
+def _remote_list(url: str) -> RemoteList:
+    """A status list published elsewhere (asked for signed, cached): its bits, purpose and signer."""
     key = _status_cache_key(url)
     cached = cache.get(key)
     if cached is not None:
         if "error" in cached:
             raise FetchError(cached["error"], cached["message"])
-        return bytes(cached["bits"]), str(cached["purpose"])
+        return RemoteList(bytes(cached["bits"]), str(cached["purpose"]), tuple(cached.get("chain", ())))
     try:
-        fetched = fetch_public(url.split("#", 1)[0])
-        try:
-            document = json.loads(fetched.body)
-            subject = document["credentialSubject"]
-            if isinstance(subject, list):
-                subject = subject[0]
-            bits = decode_list(str(subject["encodedList"]))
-            purpose = str(subject.get("statusPurpose", "revocation"))
-        except (ValueError, KeyError, TypeError, IndexError, OSError, EOFError) as error:
-            raise FetchError("unreadable", "The status list is not a W3C Bitstring Status List.") from error
+        remote = _read_list(fetch_public(url.split("#", 1)[0], accept=SIGNED_ACCEPT).body)
     except FetchError as error:
         cache.set(key, {"error": error.reason, "message": str(error)}, timeout=30)
         raise
     cache.set(
-        key, {"bits": bits, "purpose": purpose}, timeout=int(getattr(settings, "STATUS_CACHE_SECONDS", 300))
+        key,
+        {"bits": remote.bits, "purpose": remote.purpose, "chain": list(remote.chain)},
+        timeout=int(getattr(settings, "STATUS_CACHE_SECONDS", 300)),
     )
-    return bits, purpose
+    return remote
+
+
+NOT_BELIEVED = {  # why a status list is not taken as the awarding body's word: (English, French)
+    "unsigned": ("it is not signed", "elle n'est pas signée"),
+    "no_seal": (
+        "the credential's own seal could not be checked",
+        "le cachet du titre n'a pas pu être vérifié",
+    ),
+    "other_organisation": (
+        "it is signed by another organisation than the one that sealed the credential",
+        "elle est signée par un autre organisme que celui qui a scellé le titre",
+    ),
+    "untrusted_signer": (
+        "its signer's certificate does not lead to a certificate authority trusted here",
+        "le certificat de son signataire ne mène à aucune autorité de certification reconnue ici",
+    ),
+}
+
+
+def _not_believed(chain: tuple[bytes, ...], seal: SealInfo | None) -> str | None:
+    """None when the list's signer is the credential's sealer (the same certificate, or one of the same
+    organisation that chains to a trust anchor here); otherwise a key of ``NOT_BELIEVED``."""
+    if not chain:
+        return "unsigned"
+    if seal is None:
+        return "no_seal"
+    leaf = chain[0]
+    if hashlib.sha256(leaf).hexdigest() == seal.certificate.get("sha256"):
+        return None
+    same_subject = summarize(leaf).subject == seal.certificate.get("subject")
+    identifier = organization_identifier(leaf)
+    same_organisation = same_subject or (
+        identifier is not None and identifier == seal.certificate.get("organization_identifier")
+    )
+    if not same_organisation:
+        return "other_organisation"
+    if not trust_store().validate(leaf, chain[1:], moment=dt.datetime.now(dt.UTC)).trusted:
+        return "untrusted_signer"
+    return None
 
 
 def _local_entry(url: str, index: int) -> tuple[int, bool] | None:
@@ -153,7 +221,7 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
             **details,
         )
     try:
-        bits, purpose = _remote_bits(status.url)
+        remote = _remote_list(status.url)
     except FetchError as error:
         details["error"] = str(error)
         return Check.of(
@@ -163,7 +231,10 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
             "Statut inconnu : la liste de statut de l'organisme n'a pas pu être lue. Réessayez plus tard.",
             **details,
         )
+    bits, purpose = remote.bits, remote.purpose
     details["purpose"] = purpose
+    not_believed = _not_believed(remote.chain, seal)
+    details["signed_by_the_sealer"] = not_believed is None
     if is_set(bits, status.index):
         if purpose == "suspension":
             return Check.of(
@@ -180,11 +251,22 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
             "L'organisme a révoqué ce titre.",
             **details,
         )
+    if not_believed is not None:
+        why_en, why_fr = NOT_BELIEVED[not_believed]
+        return Check.of(
+            "not_revoked",
+            CheckStatus.WARNING,
+            f"Probably not revoked: the status list says it is in force, but that list could come from anyone: "
+            f"{why_en}.",
+            f"Probablement non révoqué : la liste de statut indique qu'il est en vigueur, mais rien ne prouve "
+            f"qu'elle vienne de l'organisme : {why_fr}.",
+            **details,
+        )
     return Check.of(
         "not_revoked",
         CheckStatus.PASSED,
-        "Not revoked: the awarding body's status list says it is in force.",
-        "Non révoqué : la liste de statut de l'organisme indique qu'il est en vigueur.",
+        "Not revoked: the awarding body's status list, signed with its seal, says it is in force.",
+        "Non révoqué : la liste de statut de l'organisme, signée de son cachet, indique qu'il est en vigueur.",
         **details,
     )
 

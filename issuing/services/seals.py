@@ -142,6 +142,19 @@ def sealer_for(seal: OrganisationSeal) -> Sealer:
         return _sealer(seal.pk, seal.fingerprint, settings.TSA_URL)
 
 
+def status_signing_key(organisation: Organisation) -> tuple[Any, list[x509.Certificate], str] | None:
+    """The organisation's active e-seal to sign its status lists with (key, chain, fingerprint), or None."""
+    seal = (
+        OrganisationSeal.objects.filter(organisation=organisation, active=True)
+        .only("pk", "fingerprint")
+        .first()
+    )
+    if seal is None:
+        return None
+    seal_key = sealer_for(seal).seal_key
+    return seal_key.private_key, [seal_key.certificate, *seal_key.chain], seal.fingerprint
+
+
 def rotate_key_encryption() -> int:
     """Re-encrypt every stored key under the first secret of KEY_ENCRYPTION_SECRETS."""
     vault, count = _vault(), 0

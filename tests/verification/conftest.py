@@ -126,6 +126,24 @@ class StatusServer:
     delay: float = 0.0
     body: bytes | None = None
     requests: int = 0
+    signer: Any = None  # a SealKey: the list is then served signed (application/vc+jwt) to who asks for it
+    accept: str = ""  # what the last request asked for
+
+    def signed(self) -> bytes:
+        import jwt
+
+        from europass.status.signing import algorithm_for
+
+        key = self.signer
+        x5c = [
+            base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+            for c in (key.certificate, *key.chain)
+        ]
+        payload = json.loads(self.document())
+        token = jwt.encode(
+            payload, key.private_key, algorithm=algorithm_for(key.private_key), headers={"x5c": x5c}
+        )
+        return token.encode()
 
     @property
     def url(self) -> str:
@@ -154,12 +172,14 @@ def status_server() -> Iterator[StatusServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             state.requests += 1
+            state.accept = self.headers.get("Accept", "")
             if state.delay:
                 time.sleep(state.delay)
-            body = state.document()
+            signed = state.signer is not None and "application/vc+jwt" in state.accept
+            body = state.signed() if signed else state.document()
             try:
                 self.send_response(200)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "application/vc+jwt" if signed else "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 
 from europass.credentials.model import AwardingBody, CredentialStatus, MultilingualText
 from europass.registry.models import Accreditation, Qualification
+from europass.sealing.demo import DemoPKI, make_demo_pki
 from europass.sealing.report import CheckStatus, VerificationReport
 from europass.sealing.trust import TrustAnchor, TrustStore, load_pem_certificates
 from verification.services import verify_upload, verify_xml
 
-from .conftest import ANF_SAMPLE, HALCOM_SAMPLE, Make, StatusServer, own_root_pem, past, sample
+from .conftest import (
+    ANF_SAMPLE,
+    HALCOM_SAMPLE,
+    Make,
+    StatusServer,
+    encoded_list,
+    own_root_pem,
+    past,
+    sample,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -171,14 +183,75 @@ def allow_loopback(settings: Any) -> None:
     settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True  # the test server lives on 127.0.0.1
 
 
-def test_a_status_list_elsewhere_with_the_bit_clear_passes(
+def test_a_status_list_elsewhere_signed_by_the_sealer_with_the_bit_clear_passes(
+    make: Make, register: Any, status_server: StatusServer, allow_loopback: None, pki: DemoPKI
+) -> None:
+    status_server.revoked = {3}
+    status_server.signer = pki.seal
+    report = verify_xml(make(status=CredentialStatus(url=status_server.url, index=4)))
+    check = report.check("not_revoked")
+    assert check is not None and check.status == CheckStatus.PASSED, check
+    assert check.details["source"] == f"127.0.0.1:{status_server.port}"
+    assert check.details["signed_by_the_sealer"] is True
+    assert status_server.accept.startswith("application/vc+jwt")
+
+
+def test_an_unsigned_status_list_elsewhere_is_only_a_warning_when_it_says_in_force(
     make: Make, register: Any, status_server: StatusServer, allow_loopback: None
 ) -> None:
     status_server.revoked = {3}
     report = verify_xml(make(status=CredentialStatus(url=status_server.url, index=4)))
     check = report.check("not_revoked")
-    assert check is not None and check.status == CheckStatus.PASSED, check
-    assert check.details["source"] == f"127.0.0.1:{status_server.port}"
+    assert check is not None and check.status == CheckStatus.WARNING, check
+    assert "could come from anyone: it is not signed" in check.message("en")
+    assert "elle n'est pas signée" in check.message("fr")
+    assert report.valid and report.verdict == "partially_verified"
+
+
+def test_a_status_list_signed_by_another_organisation_is_not_believed(
+    make: Make, register: Any, status_server: StatusServer, allow_loopback: None
+) -> None:
+    stranger = make_demo_pki(org_name="Someone Else", org_identifier="VATBE-0999999999", key_type="ec")
+    status_server.signer = stranger.seal
+    check = verify_xml(make(status=CredentialStatus(url=status_server.url, index=4))).check("not_revoked")
+    assert check is not None and check.status == CheckStatus.WARNING
+    assert "another organisation" in check.message("en")
+
+
+def test_a_status_list_of_the_same_name_under_an_untrusted_authority_is_not_believed(
+    make: Make, register: Any, status_server: StatusServer, allow_loopback: None
+) -> None:
+    impostor = make_demo_pki(org_name="Demo University", org_identifier="VATFR-12345678901", key_type="ec")
+    status_server.signer = impostor.seal  # same subject, but its root is not trusted here
+    check = verify_xml(make(status=CredentialStatus(url=status_server.url, index=4))).check("not_revoked")
+    assert check is not None and check.status == CheckStatus.WARNING
+    assert "does not lead to a certificate authority trusted here" in check.message("en")
+
+
+def test_a_status_list_whose_signature_was_tampered_with_gives_status_unknown(
+    make: Make, register: Any, status_server: StatusServer, allow_loopback: None, pki: DemoPKI
+) -> None:
+    status_server.signer = pki.seal
+    honest = status_server.signed()
+    header, payload, signature = honest.split(b".")
+    forged = json.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))
+    forged["credentialSubject"]["encodedList"] = encoded_list(set())
+    status_server.body = b".".join(
+        [header, base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"="), signature]
+    )
+    status_server.signer = None  # serve the forged token as it is
+    check = verify_xml(make(status=CredentialStatus(url=status_server.url, index=4))).check("not_revoked")
+    assert check is not None and check.status == CheckStatus.WARNING
+    assert check.message("en").startswith("Status unknown")
+    assert "signature is not valid" in str(check.details["error"])
+
+
+def test_a_revocation_in_an_unsigned_list_still_fails(
+    make: Make, register: Any, status_server: StatusServer, allow_loopback: None
+) -> None:
+    status_server.revoked = {4}
+    check = verify_xml(make(status=CredentialStatus(url=status_server.url, index=4))).check("not_revoked")
+    assert check is not None and check.status == CheckStatus.FAILED
 
 
 def test_a_status_list_elsewhere_with_the_bit_set_fails_and_is_fetched_once(
