@@ -14,13 +14,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from europass.core.errors import ApplicationError, NotFound
+from europass.core.errors import ApplicationError
 
 from . import selectors
 from .forms import read_upload
 from .models import Batch, BatchExport, IssuedCredential
 from .services.batches import batch_confirm, batch_progress, batch_upload
-from .services.exports import export_file, export_request
+from .services.exports import export_request, ready_file
 from .services.issue_one import credential_issue_one
 from .services.revocation import credential_revoke
 from .sheets.limits import SheetLimits
@@ -154,9 +154,7 @@ class BatchExportZipApi(APIView):
     def get(self, request: Request, public_id: str, export_id: str) -> FileResponse:
         batch = selectors.batch_for(request.user, public_id)
         export = selectors.export_for(batch, export_id)
-        path = export_file(export)
-        if export.status != BatchExport.Status.READY or not path.exists():
-            raise NotFound("This zip is not ready, or was deleted: prepare it again.")
+        path = ready_file(export)
         return FileResponse(
             path.open("rb"), as_attachment=True, filename=f"batch-{batch.public_id}-{export.lang}.zip"
         )

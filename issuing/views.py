@@ -23,7 +23,7 @@ from europass.registry.selectors import accredited_qualifications
 
 from . import selectors
 from .forms import RevokeForm, SealUploadForm, SheetUploadForm, read_upload
-from .models import Batch, BatchExport, IssuedCredential
+from .models import Batch, IssuedCredential
 from .services.batches import (
     already_issued,
     batch_cancel,
@@ -33,7 +33,7 @@ from .services.batches import (
     batch_upload,
 )
 from .services.building import preview_visual
-from .services.exports import EXPORTABLE, export_file, export_request, member_name
+from .services.exports import EXPORTABLE, export_request, member_name, ready_file
 from .services.revocation import credential_revoke
 from .services.seals import seal_expires_soon, seal_install
 from .sheets import annotate_xlsx, build_template_csv, build_template_xlsx, read_sheet, validate_sheet
@@ -270,9 +270,7 @@ def batch_export_progress(request: HttpRequest, public_id: str, export_id: str) 
 def batch_export_download(request: HttpRequest, public_id: str, export_id: str) -> HttpResponse:
     batch = selectors.batch_for(request.user, public_id)
     export = selectors.export_for(batch, export_id)
-    path = export_file(export)
-    if export.status != BatchExport.Status.READY or not path.exists():
-        raise Http404(_("This zip is not ready, or was deleted: prepare it again."))
+    path = ready_file(export)
     return FileResponse(  # type: ignore[return-value]  # streamed, a response all the same
         path.open("rb"),
         as_attachment=True,

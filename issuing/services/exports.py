@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from europass.core.errors import ApplicationError
+from europass.core.errors import ApplicationError, NotFound
 from europass.core.pdf import pdf_of_sealed
 
 from ..audit import audit
@@ -44,6 +44,14 @@ def exports_dir() -> Path:
 
 def export_file(export: BatchExport) -> Path:
     return exports_dir() / f"{export.public_id}.zip"
+
+
+def ready_file(export: BatchExport) -> Path:
+    """The zip of a finished export; ``NotFound`` while it is being prepared, or once it was deleted."""
+    path = export_file(export)
+    if export.status != BatchExport.Status.READY or not path.exists():
+        raise NotFound(_("This zip is not ready, or was deleted: prepare it again."))
+    return path
 
 
 def _parts_dir(export: BatchExport) -> Path:

@@ -180,6 +180,8 @@ def test_the_api_prepares_follows_and_downloads_the_zip(
     assert started.status_code == 202
     body = started.json()
     assert body["status"] == "rendering" and body["lang"] == "fr" and body["download"] is None
+    early = api.get(f"/api/v1/issuing/batches/{batch.public_id}/exports/{body['id']}/zip")
+    assert early.status_code == 404 and "not ready" in early.json()["detail"]
     _render_all(BatchExport.objects.get(public_id=body["id"]))
     done = api.get(f"/api/v1/issuing/batches/{batch.public_id}/exports/{body['id']}").json()
     assert done["status"] == "ready" and done["percent"] == 100
