@@ -31,3 +31,49 @@ def table(rows: list[tuple[str, dict[str, float]]]) -> str:
     for name, values in rows:
         lines.append(f"{name:<52} {values['median_ms']:>10.3f} {values['p95_ms']:>10.3f}")
     return "\n".join(lines)
+
+
+def start_workers(count: int, root: Any, *, tag: str = "bench") -> list[Any]:
+    """``count`` real Celery worker processes (solo pool: one core each) on the configured broker, once they all
+    answer a ping."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from europass.celery import app
+
+    workers = [
+        subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("celery")),
+                "-A",
+                "europass",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "WARNING",
+                "--hostname",
+                f"{tag}{i}-{os.getpid()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=root,
+            env={**os.environ},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i in range(count)
+    ]
+    deadline = time.monotonic() + 60
+    while len(app.control.ping(timeout=0.5) or []) < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return workers
+
+
+def stop_workers(workers: Sequence[Any]) -> None:
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.wait(30)

@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import io
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +31,8 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
 os.environ.setdefault("KEY_ENCRYPTION_SECRETS", "bench-only-key-encryption-secret")
 
 import django  # noqa: E402
+
+from bench._common import start_workers, stop_workers  # noqa: E402
 
 django.setup()
 
@@ -103,34 +104,8 @@ def main() -> None:
     parse_validate_s = time.perf_counter() - started
     assert validation.ok, validation.problems[:5]
 
-    env = {**os.environ}
-    workers = [
-        subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("celery")),
-                "-A",
-                "europass",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "WARNING",
-                "--hostname",
-                f"bench{i}-{os.getpid()}@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for i in range(args.workers)
-    ]
+    workers = start_workers(args.workers, ROOT)
     try:
-        deadline = time.monotonic() + 60
-        while len(app.control.ping(timeout=0.5) or []) < args.workers and time.monotonic() < deadline:
-            time.sleep(0.2)
         memory_start: list[int] = []
         started = time.perf_counter()
         batch = batch_upload(organisation=organisation, actor="bench", data=data, filename="bench.xlsx")
@@ -146,10 +121,7 @@ def main() -> None:
         end_to_end_s = time.perf_counter() - started
         memory_end = [rss_kb(worker.pid) for worker in workers]
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(30)
+        stop_workers(workers)
     assert progress.sealed == args.n, progress
 
     # The bare loop: the same N documents, a bare signxml XAdES signer, one core.

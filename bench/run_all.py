@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ["seal.py", "issue_sheet.py", "wallet.py", "verify_inprocess.py", "verify_http.py"]
+SCRIPTS = ["seal.py", "issue_sheet.py", "export_pdf.py", "wallet.py", "verify_inprocess.py", "verify_http.py"]
 
 
 def main() -> int:

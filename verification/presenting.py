@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -164,6 +165,8 @@ def report_pdf(report: VerificationReport, *, lang: str, checked_at: dt.datetime
     """The report as an A4 PDF (WeasyPrint): verdict, every check with its details, the credential's visual."""
     from weasyprint import HTML
 
+    from europass.core.pdf import local_only_fetcher
+
     with translation.override(lang):
         html = render_to_string(
             "verification/report_pdf.html",
@@ -174,4 +177,6 @@ def report_pdf(report: VerificationReport, *, lang: str, checked_at: dt.datetime
                 "lang": lang,
             },
         )
-    return bytes(HTML(string=html, base_url=None).write_pdf())
+    return bytes(
+        HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=local_only_fetcher()).write_pdf()
+    )

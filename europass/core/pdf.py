@@ -15,6 +15,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
@@ -46,7 +47,16 @@ def _local_file(url: str) -> Path | None:
     site = settings.SITE_URL.rstrip("/")
     path = url[len(site) :] if url.startswith(site + "/") else ""
     if path.startswith(settings.STATIC_URL):
-        found = finders.find(path[len(settings.STATIC_URL) :])
+        name = path[len(settings.STATIC_URL) :]
+        if settings.STATIC_ROOT:  # collected files, with their hashed names when DEBUG is off
+            root = Path(settings.STATIC_ROOT).resolve()
+            candidate = (root / name).resolve()
+            if candidate.is_relative_to(root) and candidate.is_file():
+                return candidate
+        try:
+            found = finders.find(name)
+        except SuspiciousFileOperation:  # "../" out of the static folders
+            return None
         return Path(found) if isinstance(found, str) else None
     if path.startswith(settings.MEDIA_URL):
         root = Path(settings.MEDIA_ROOT).resolve()
@@ -55,7 +65,9 @@ def _local_file(url: str) -> Path | None:
     return None
 
 
-def _fetcher() -> Any:
+def local_only_fetcher() -> Any:
+    """WeasyPrint's fetcher for every PDF we render: data URIs and this portal's own static and media files,
+    nothing from the network or the file system (an SVG logo chosen by a sealer may point anywhere)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
@@ -79,7 +91,7 @@ def render_pdf(*, xml: bytes, visual: dict[str, Any], qr_url: str, lang: str) ->
         html = render_to_string(
             "credentials/pdf.html", {"visual": visual, "qr": qr_svg_data_uri(qr_url), "qr_url": qr_url}
         )
-    document = HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=_fetcher())
+    document = HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=local_only_fetcher())
     attachment = Attachment(
         string=xml, name=ATTACHMENT_NAME, description="Sealed Europass credential (XML)", base_url=None
     )

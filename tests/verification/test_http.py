@@ -254,3 +254,34 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_rate_limit(
         for i in range(3)
     ]
     assert statuses == [200, 200, 429]
+
+
+def test_no_pdf_fetches_what_a_credential_s_svg_logo_points_to(
+    make: Any, register: Any, status_server: Any, settings: Any
+) -> None:
+    """A logo is data the sealer chose: an SVG may point at internal addresses or local files. Neither the report
+    PDF nor the credential PDF may fetch them (the verifier's page shows the logo in the reader's browser only)."""
+    import base64
+    import dataclasses
+    import datetime as dt
+
+    from europass.core.pdf import pdf_of_sealed
+    from europass.credentials.example import example_credential
+    from verification.presenting import report_pdf
+    from verification.services import verify_xml
+
+    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True  # even so
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">'
+        f'<image href="{status_server.url}" width="10" height="10"/>'
+        f'<image xlink:href="http://127.0.0.1:{status_server.port}/x.png" width="10" height="10"/>'
+        '<image href="file:///etc/passwd" width="10" height="10"/></svg>'
+    )
+    logo = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    body = dataclasses.replace(example_credential(site=settings.SITE_URL).awarding_body, logo_url=logo)
+    xml = make(awarding_body=body)
+    report = verify_xml(xml)
+    assert report.credential is not None and report.credential.awarding_body.logo_url == logo
+    assert report_pdf(report, lang="en", checked_at=dt.datetime.now(dt.UTC)).startswith(b"%PDF")
+    assert pdf_of_sealed(xml=xml, qr_url=settings.SITE_URL + "/verify/", lang="en").startswith(b"%PDF")
+    assert status_server.requests == 0

@@ -156,9 +156,9 @@ def test_the_pages_show_the_signed_document_not_the_database_summary(client: Cli
 
 
 def test_the_pdf_renderer_fetches_nothing_outside_the_portal() -> None:
-    from europass.core.pdf import _fetcher
+    from europass.core.pdf import local_only_fetcher
 
-    fetcher = _fetcher()
+    fetcher = local_only_fetcher()
     for url in (
         "http://169.254.169.254/latest/meta-data",
         "https://example.org/logo.png",

@@ -1,0 +1,112 @@
+"""A batch's zip of XML and PDF prepared by real workers, against a bare PDF render loop over the same credentials.
+
+    python bench/export_pdf.py [--n 200] [--workers 2]
+
+Seals N credentials, then asks for the zip: the workers (separate processes, the configured broker) render the
+parts in parallel and one of them joins them. In the same run, the same N PDFs rendered in a bare loop on one core
+(``pdf_of_sealed``, warm). With W workers on W cores the export should take about 1/W of the bare loop: the ratio
+shows how much of that parallelism the parts, the queue and the join keep. Scratch SQLite database and broker under
+a temporary VAR_DIR unless DATABASE_URL / REDIS_URL are set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-export-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "europass.settings")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+os.environ.setdefault("KEY_ENCRYPTION_SECRETS", "bench-only-key-encryption-secret")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from bench._common import start_workers, stop_workers  # noqa: E402
+from bench.issue_sheet import make_sheet  # noqa: E402
+from europass.core.pdf import pdf_of_sealed  # noqa: E402
+from issuing.demo import demo_setup  # noqa: E402
+from issuing.models import BatchExport  # noqa: E402
+from issuing.services.batches import batch_confirm, batch_upload  # noqa: E402
+from issuing.services.exports import PART_SIZE, export_file, export_request  # noqa: E402
+from issuing.services.sealing import credentials_seal  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    call_command(
+        "collectstatic", interactive=False, verbosity=0
+    )  # DEBUG off: the PDF's stylesheet by manifest
+    with override_settings(DEBUG=True):
+        organisation = demo_setup(password="bench-password").organisation
+
+    import issuing.services.batches as batches
+
+    enqueue = batches.enqueue_sealing
+    batches.enqueue_sealing = lambda batch: 0  # sealed here, in-process: this bench is about the PDFs
+    try:
+        batch = batch_upload(
+            organisation=organisation, actor="bench", data=make_sheet(args.n), filename="b.xlsx"
+        )
+        batch = batch_confirm(batch=batch, actor="bench")
+    finally:
+        batches.enqueue_sealing = enqueue
+    credentials_seal(credential_ids=list(batch.credentials.values_list("id", flat=True)))
+    xmls = [
+        bytes(xml or b"") for xml in batch.credentials.order_by("row_number").values_list("xml", flat=True)
+    ]
+
+    qr_url = settings.SITE_URL + reverse("verification:index")
+    pdf_of_sealed(xml=xmls[0], qr_url=qr_url, lang="en")  # warm: fonts, templates
+    started = time.perf_counter()
+    for xml in xmls:
+        pdf_of_sealed(xml=xml, qr_url=qr_url, lang="en")
+    bare_s = time.perf_counter() - started
+
+    workers = start_workers(args.workers, ROOT, tag="export")
+    try:
+        started = time.perf_counter()
+        export = export_request(batch=batch, actor="bench", lang="en")
+        while export.status not in (BatchExport.Status.READY, BatchExport.Status.FAILED):
+            time.sleep(0.1)
+            export.refresh_from_db()
+        export_s = time.perf_counter() - started
+    finally:
+        stop_workers(workers)
+    assert export.status == BatchExport.Status.READY, export.error
+    with zipfile.ZipFile(export_file(export)) as archive:
+        members = len(archive.namelist())
+    assert members == 2 * args.n
+
+    print(
+        f"bench/export_pdf.py — {args.n} credentials, parts of {PART_SIZE}, {args.workers} worker processes, "
+        f"{os.cpu_count()} cores"
+    )
+    print(f"  bare PDF render loop, one core      {bare_s:8.2f} s   {1000 * bare_s / args.n:7.0f} ms per PDF")
+    print(f"  export with the workers (→ zip)     {export_s:8.2f} s   {export.size_bytes / 1e6:7.1f} MB zip")
+    print(
+        f"  export / bare loop                  {export_s / bare_s:8.2f}x  (ideal 1/{args.workers} = {1 / args.workers:.2f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
