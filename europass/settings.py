@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files: no CDN, works offline
     "allauth",
     "allauth.account",
     "europass.core",
@@ -236,6 +237,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Issue, keep, share and verify Europass digital credentials.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery: Redis when REDIS_URL is set, else an embedded filesystem broker under var/ (a real queue,

@@ -22,3 +22,20 @@ def test_the_home_page_works_on_a_360px_phone_and_switches_to_french(live_server
     phone.get_by_role("button", name="EN").click()
     phone.wait_for_load_state()
     assert phone.get_by_role("link", name="Verify a credential").is_visible()
+
+
+def test_the_api_documentation_runs_from_our_own_files_under_the_content_security_policy(
+    live_server: Any, page: Any
+) -> None:
+    from urllib.parse import urlsplit
+
+    hosts: set[str] = set()
+    errors: list[str] = []
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    response = page.goto(live_server.url + "/api/docs/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector(".opblock")
+    assert page.get_by_text("/api/v1/verify").first.is_visible()
+    assert hosts == {urlsplit(live_server.url).netloc}  # no CDN: works offline, nothing third-party
+    assert errors == []
