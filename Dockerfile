@@ -1,7 +1,8 @@
 # Production image: gunicorn for the web, the same image runs Celery workers.
 FROM python:3.11-slim-bookworm
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DEBUG=false VAR_DIR=/var/lib/europass
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DEBUG=false VAR_DIR=/var/lib/europass \
+    STATIC_ROOT=/app/staticfiles
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libxmlsec1 libxmlsec1-openssl libxml2 libpango-1.0-0 \
     libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core gettext pkg-config gcc libxmlsec1-dev libxml2-dev \
