@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-verify-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "europass.settings")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-os.environ.setdefault("KEY_ENCRYPTION_SECRETS", "bench-only-key-encryption-secret")
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-os.environ.setdefault("VERIFY_API_RATE", "100000000/min")  # the bench is one client: no throttling
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+from bench._common import scratch_environment  # noqa: E402
+
+scratch_environment(
+    "bench-verify-",
+    ALLOWED_HOSTS="127.0.0.1,localhost",
+    VERIFY_API_RATE="100000000/min",  # the bench is one client: no throttling
+    SECURE_SSL_REDIRECT="false",
+)
 
 
 def prepare(n: int) -> tuple[list[bytes], object]:

@@ -14,19 +14,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-export-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "europass.settings")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-os.environ.setdefault("KEY_ENCRYPTION_SECRETS", "bench-only-key-encryption-secret")
+from bench._common import scratch_environment, start_workers, stop_workers  # noqa: E402
+
+scratch_environment("bench-export-")
 
 import django  # noqa: E402
 
@@ -37,7 +33,6 @@ from django.core.management import call_command  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from bench._common import start_workers, stop_workers  # noqa: E402
 from bench.issue_sheet import make_sheet  # noqa: E402
 from europass.core.pdf import pdf_of_sealed  # noqa: E402
 from issuing.demo import demo_setup  # noqa: E402

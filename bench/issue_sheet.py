@@ -14,25 +14,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-issue-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "europass.settings")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
-# Production-like: DEBUG off (no query log kept in memory by the workers).
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-os.environ.setdefault("KEY_ENCRYPTION_SECRETS", "bench-only-key-encryption-secret")
+from bench._common import scratch_environment, start_workers, stop_workers  # noqa: E402
+
+scratch_environment("bench-issue-")
 
 import django  # noqa: E402
-
-from bench._common import start_workers, stop_workers  # noqa: E402
 
 django.setup()
 
