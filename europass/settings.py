@@ -263,7 +263,7 @@ if not REDIS_URL:
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 ISSUING_CHUNK_SIZE: int = env.int("ISSUING_CHUNK_SIZE", default=100)
-# The largest batch whose zip also bundles PDFs (rendered on request).
+# How long batch zips of XML and PDF are kept.
 ISSUING_EXPORT_KEEP_DAYS: int = env.int("ISSUING_EXPORT_KEEP_DAYS", default=7)
 # Batch zips of XML and PDF, written by the workers and read by the web server: a folder both share, never served
 # as static or media files (downloads go through a view that checks who asks).

@@ -1,4 +1,5 @@
-"""The issuing API: upload a sheet, confirm, follow progress, list, revoke, issue one credential from JSON, prepare\nand download a batch as a zip of XML and PDF."""
+"""The issuing API: upload a sheet, confirm, follow progress, list, revoke, issue one credential from JSON, prepare
+and download a batch as a zip of XML and PDF."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from . import selectors
 from .forms import read_upload
 from .models import Batch, BatchExport, IssuedCredential
 from .services.batches import batch_confirm, batch_progress, batch_upload
-from .services.exports import export_request, ready_file
+from .services.exports import download_name, export_request, ready_file
 from .services.issue_one import credential_issue_one
 from .services.revocation import credential_revoke
 from .sheets.limits import SheetLimits
@@ -155,9 +156,7 @@ class BatchExportZipApi(APIView):
         batch = selectors.batch_for(request.user, public_id)
         export = selectors.export_for(batch, export_id)
         path = ready_file(export)
-        return FileResponse(
-            path.open("rb"), as_attachment=True, filename=f"batch-{batch.public_id}-{export.lang}.zip"
-        )
+        return FileResponse(path.open("rb"), as_attachment=True, filename=download_name(export))
 
 
 class BatchCredentialsApi(APIView):

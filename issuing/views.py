@@ -33,7 +33,7 @@ from .services.batches import (
     batch_upload,
 )
 from .services.building import preview_visual
-from .services.exports import EXPORTABLE, export_request, member_name, ready_file
+from .services.exports import EXPORTABLE, download_name, export_request, member_name, ready_file
 from .services.revocation import credential_revoke
 from .services.seals import seal_expires_soon, seal_install
 from .sheets import annotate_xlsx, build_template_csv, build_template_xlsx, read_sheet, validate_sheet
@@ -274,7 +274,7 @@ def batch_export_download(request: HttpRequest, public_id: str, export_id: str) 
     return FileResponse(  # type: ignore[return-value]  # streamed, a response all the same
         path.open("rb"),
         as_attachment=True,
-        filename=f"batch-{batch.public_id}-{export.lang}.zip",
+        filename=download_name(export),
         content_type="application/zip",
     )
 

@@ -40,11 +40,11 @@ from europass.registry.selectors import (
     qualification_by_uri,
     trust_store,
 )
-from europass.sealing.certificates import organization_identifier, summarize
+from europass.sealing.certificates import summarize
 from europass.sealing.report import Check, CheckStatus, SealInfo, VerificationReport
 from europass.sealing.trust import TrustStore
 from europass.sealing.verify import verify
-from europass.status.selectors import decode_list, entry_state, is_set, revoked_since
+from europass.status.selectors import decode_list, entry_state, is_set, local_list_id, revoked_since
 from europass.status.signing import MEDIA_TYPE as SIGNED_LIST_TYPE
 from europass.status.signing import SignedListError, read_signed_list
 
@@ -159,8 +159,9 @@ def _not_believed(chain: tuple[bytes, ...], seal: SealInfo | None) -> str | None
     leaf = chain[0]
     if hashlib.sha256(leaf).hexdigest() == seal.certificate.get("sha256"):
         return None
-    same_subject = summarize(leaf).subject == seal.certificate.get("subject")
-    identifier = organization_identifier(leaf)
+    signer = summarize(leaf)
+    same_subject = signer.subject == seal.certificate.get("subject")
+    identifier = signer.organization_identifier
     same_organisation = same_subject or (
         identifier is not None and identifier == seal.certificate.get("organization_identifier")
     )
@@ -169,12 +170,6 @@ def _not_believed(chain: tuple[bytes, ...], seal: SealInfo | None) -> str | None
     if not trust_store().validate(leaf, chain[1:], moment=dt.datetime.now(dt.UTC)).trusted:
         return "untrusted_signer"
     return None
-
-
-def _local_entry(url: str, index: int) -> tuple[int, bool] | None:
-    """(list pk, revoked) for an entry of one of this portal's status lists, read live (a revocation shows at once)."""
-    kwargs = _local_path_kwargs(url.split("#", 1)[0], "status:list")
-    return None if kwargs is None else entry_state(kwargs["public_id"], index)
 
 
 def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
@@ -187,7 +182,8 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
             "Le titre ne porte pas de liste de statut : l'organisme ne peut pas le révoquer en ligne.",
         )
     details: dict[str, object] = {"status_list": status.url, "index": status.index}
-    local = _local_entry(status.url, status.index)
+    list_id = local_list_id(status.url)
+    local = None if list_id is None else entry_state(list_id, status.index)
     if local is not None:
         details["source"] = "this portal"
         list_pk, revoked = local

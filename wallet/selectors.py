@@ -6,11 +6,8 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db.models import QuerySet
-from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +15,7 @@ from europass.accounts.models import User
 from europass.core.errors import NotFound
 from europass.registry.text import pick
 from europass.status.models import StatusList
-from europass.status.selectors import is_set
+from europass.status.selectors import is_set, local_list_id
 
 from .models import ShareLink, WalletCredential
 
@@ -51,20 +48,6 @@ class Card:
         return self.credential.public_id
 
 
-def _local_list_id(url: str) -> uuid.UUID | None:
-    parts, site = urlsplit(url), urlsplit(settings.SITE_URL)
-    if not url or (parts.scheme, parts.netloc) != (site.scheme, site.netloc):
-        return None
-    try:
-        match = resolve(parts.path)
-    except Resolver404:
-        return None
-    if match.view_name != "status:list":
-        return None
-    value = match.kwargs.get("public_id")
-    return value if isinstance(value, uuid.UUID) else None
-
-
 def revoked_flags(credentials: Iterable[WalletCredential]) -> dict[int, bool]:
     """Whether each credential is revoked on this portal's status lists: ONE query whatever the count.
 
@@ -72,7 +55,7 @@ def revoked_flags(credentials: Iterable[WalletCredential]) -> dict[int, bool]:
     """
     wanted: dict[int, tuple[uuid.UUID, int]] = {}
     for credential in credentials:
-        list_id = _local_list_id(credential.status_url)
+        list_id = local_list_id(credential.status_url)
         if list_id is not None and credential.status_index is not None:
             wanted[credential.pk] = (list_id, credential.status_index)
     if not wanted:

@@ -8,6 +8,7 @@ import gzip
 import io
 import threading
 import uuid
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,18 +57,29 @@ def status_list_credential(status_list: StatusList) -> dict[str, Any]:
     }
 
 
-def local_status_list(url: str) -> StatusList | None:
-    """The status list behind a URL of this very portal, or None if the URL is not ours."""
-    parts, site = urlsplit(url), urlsplit(settings.SITE_URL)
-    if (parts.scheme, parts.netloc) != (site.scheme, site.netloc):
-        return None
+@lru_cache(maxsize=4096)
+def _list_id_at(path: str) -> uuid.UUID | None:
     try:
-        match = resolve(parts.path)
+        match = resolve(path)
     except Resolver404:
         return None
-    if match.view_name != "status:list":
+    value = match.kwargs.get("public_id") if match.view_name == "status:list" else None
+    return value if isinstance(value, uuid.UUID) else None
+
+
+def local_list_id(url: str) -> uuid.UUID | None:
+    """The public id of this portal's status list at ``url`` (any fragment ignored), or None when the URL is not
+    one of ours (routes are memoised: this is on every verification's path)."""
+    parts, site = urlsplit(url or ""), urlsplit(settings.SITE_URL)
+    if not url or (parts.scheme, parts.netloc) != (site.scheme, site.netloc):
         return None
-    return StatusList.objects.filter(public_id=match.kwargs["public_id"]).first()
+    return _list_id_at(parts.path)
+
+
+def local_status_list(url: str) -> StatusList | None:
+    """The status list behind a URL of this very portal, or None if the URL is not ours."""
+    public_id = local_list_id(url)
+    return None if public_id is None else StatusList.objects.filter(public_id=public_id).first()
 
 
 def revoked_since(status_list_id: int, index: int) -> dt.datetime | None:

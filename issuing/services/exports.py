@@ -54,6 +54,10 @@ def ready_file(export: BatchExport) -> Path:
     return path
 
 
+def download_name(export: BatchExport) -> str:
+    return f"batch-{export.batch.public_id}-{export.lang}.zip"
+
+
 def _parts_dir(export: BatchExport) -> Path:
     return exports_dir() / str(export.public_id)
 
