@@ -11,6 +11,7 @@ Where the status entry lives: the generic schema has no W3C ``credentialStatus``
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
@@ -218,8 +219,9 @@ class Credential:
 
     @classmethod
     def from_xml(cls, source: etree._Element | bytes) -> Credential:
+        """Read a credential the way its seal sees it (see ``canonical_view``)."""
         root = parse_xml(bytes(source)) if isinstance(source, bytes | bytearray) else source
-        return _read(find_credential_element(root))
+        return _read(canonical_view(find_credential_element(root)))
 
 
 # --- writing -----------------------------------------------------------------------------------------------
@@ -472,6 +474,23 @@ def _read_logo(org: etree._Element) -> str | None:
 
 
 # --- reading -----------------------------------------------------------------------------------------------
+
+
+def canonical_view(element: etree._Element) -> etree._Element:
+    """``element`` as canonical XML (without comments) sees it: comments and processing instructions taken out,
+    the text around them joined.
+
+    A seal made with canonical XML ignores comments, so ``<validUntil>2020<!---->-01-01…</validUntil>`` carries the
+    same seal as the text without the comment; a reader that takes ``.text`` would see only ``2020`` and read
+    another credential than the one sealed. Every field is therefore read from this view, never from the raw tree.
+    The raw tree is left untouched (the seal is checked on it); a copy is made only when there is something to
+    take out.
+    """
+    if next(element.iter(etree.Comment, etree.ProcessingInstruction), None) is None:
+        return element
+    view = copy.deepcopy(element)
+    etree.strip_elements(view, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    return view
 
 
 def find_credential_element(root: etree._Element) -> etree._Element:

@@ -70,6 +70,7 @@ class _Refused(Exception):
 @dataclass
 class _Signature:
     node: etree._Element
+    properties: etree._Element  # the signed xades:SignedProperties
     certificate_der: bytes
     certificates: list[bytes] = field(default_factory=list)
     ocsps: list[bytes] = field(default_factory=list)
@@ -79,7 +80,10 @@ class _Signature:
 
 
 def _text(element: etree._Element | None) -> str:
-    return "".join((element.text or "").split()) if element is not None else ""
+    """The element's own text as canonical XML sees it: every text node, comments and PIs left out."""
+    if element is None:
+        return ""
+    return "".join("".join(str(t) for t in element.xpath("text()")).split())
 
 
 def _b64(element: etree._Element) -> bytes:
@@ -119,7 +123,10 @@ def _is_document_reference(reference: etree._Element) -> bool:
     return removes_signature
 
 
-def _check_structure(root: etree._Element, credential: etree._Element) -> etree._Element:
+def _check_structure(
+    root: etree._Element, credential: etree._Element
+) -> tuple[etree._Element, etree._Element]:
+    """The one signature and the one ``SignedProperties`` element its signed references cover."""
     signatures = list(root.iter(f"{{{DS}}}Signature"))
     if not signatures:
         raise _Refused(
@@ -147,6 +154,7 @@ def _check_structure(root: etree._Element, credential: etree._Element) -> etree.
         if value:
             ids[value] = ids.get(value, 0) + 1
     document_references = 0
+    signed_properties: list[etree._Element] = []
     for reference in signature.findall("ds:SignedInfo/ds:Reference", NS):
         uri = reference.get("URI")
         if uri == "":
@@ -179,10 +187,9 @@ def _check_structure(root: etree._Element, credential: etree._Element) -> etree.
                 "Le cachet fait référence à un élément hors de la signature : refusé.",
             )
         localname = etree.QName(target).localname
-        if not (
-            (localname == "SignedProperties" and reference.get("Type") == SIGNED_PROPERTIES_TYPE)
-            or localname in ("KeyInfo", "X509Data")
-        ):
+        if target.tag == f"{{{XADES}}}SignedProperties" and reference.get("Type") == SIGNED_PROPERTIES_TYPE:
+            signed_properties.append(target)
+        elif localname not in ("KeyInfo", "X509Data"):
             raise _Refused(
                 "The seal refers to an element it should not cover: refused.",
                 "Le cachet fait référence à un élément qu'il ne devrait pas couvrir : refusé.",
@@ -192,41 +199,67 @@ def _check_structure(root: etree._Element, credential: etree._Element) -> etree.
             "The seal does not cover the whole credential exactly once.",
             "Le cachet ne couvre pas l'ensemble du titre exactement une fois.",
         )
-    return signature
+    return signature, _signed_properties(signature, signed_properties)
 
 
-def _collect(signature: etree._Element) -> _Signature:
+def _signed_properties(signature: etree._Element, signed: list[etree._Element]) -> etree._Element:
+    """XAdES properties count only when a signed reference covers them: exactly one ``SignedProperties``, in the
+    signature's one ``QualifyingProperties``. Any other element that looks like qualifying properties (an unsigned
+    ``ds:Object`` carrying another ``SigningTime``, say) is refused, never read."""
+    if len(signed) != 1:
+        raise _Refused(
+            "The seal does not sign exactly one set of XAdES properties (signing time, signing certificate).",
+            "Le cachet ne signe pas exactement un ensemble de propriétés XAdES (heure et certificat de signature).",
+        )
+    everything = [
+        *signature.iter(f"{{{XADES}}}SignedProperties"),
+        *signature.iter(f"{{{XADES}}}QualifyingProperties"),
+        *signature.iter(f"{{{XADES}}}UnsignedProperties"),
+    ]
+    qualifying = signed[0].getparent()
+    unsigned = [e for e in everything if e.tag == f"{{{XADES}}}UnsignedProperties"]
+    if (
+        qualifying is None
+        or qualifying.tag != f"{{{XADES}}}QualifyingProperties"
+        or [e for e in everything if e.tag == f"{{{XADES}}}SignedProperties"] != signed
+        or [e for e in everything if e.tag == f"{{{XADES}}}QualifyingProperties"] != [qualifying]
+        or any(e.getparent() is not qualifying for e in unsigned)
+        or len(unsigned) > 1
+    ):
+        raise _Refused(
+            "The seal carries XAdES properties that it does not sign: refused.",
+            "Le cachet contient des propriétés XAdES qu'il ne signe pas : refusé.",
+        )
+    return signed[0]
+
+
+def _collect(signature: etree._Element, properties: etree._Element) -> _Signature:
     certificates = [_b64(c) for c in signature.findall("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS)]
     if not certificates:
         raise _Refused(
             "The seal does not carry its certificate.", "Le cachet ne contient pas son certificat."
         )
+    unsigned = _unsigned_signature_properties(properties)
     extra = [
-        _b64(c)
-        for c in signature.iterfind(".//xades:CertificateValues/xades:EncapsulatedX509Certificate", NS)
+        _b64(c) for c in _find_all(unsigned, "xades:CertificateValues/xades:EncapsulatedX509Certificate")
     ]
     ocsps = [
         _b64(c)
-        for c in signature.iterfind(
-            ".//xades:RevocationValues/xades:OCSPValues/xades:EncapsulatedOCSPValue", NS
-        )
+        for c in _find_all(unsigned, "xades:RevocationValues/xades:OCSPValues/xades:EncapsulatedOCSPValue")
     ]
     crls = [
         _b64(c)
-        for c in signature.iterfind(
-            ".//xades:RevocationValues/xades:CRLValues/xades:EncapsulatedCRLValue", NS
-        )
+        for c in _find_all(unsigned, "xades:RevocationValues/xades:CRLValues/xades:EncapsulatedCRLValue")
     ]
     signing_time = None
-    text = _text(
-        signature.find(".//xades:SignedProperties/xades:SignedSignatureProperties/xades:SigningTime", NS)
-    )
+    text = _text(properties.find("xades:SignedSignatureProperties/xades:SigningTime", NS))
     if text:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         signing_time = (parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
     method = signature.find("ds:SignedInfo/ds:SignatureMethod", NS)
     return _Signature(
         node=signature,
+        properties=properties,
         certificate_der=certificates[0],
         certificates=certificates[1:] + extra,
         ocsps=ocsps,
@@ -234,6 +267,18 @@ def _collect(signature: etree._Element) -> _Signature:
         signing_time=signing_time,
         algorithm=(method.get("Algorithm", "") if method is not None else "").rsplit("#", 1)[-1],
     )
+
+
+def _unsigned_signature_properties(properties: etree._Element) -> etree._Element | None:
+    """The ``UnsignedSignatureProperties`` beside the signed properties (time-stamps, validation data)."""
+    qualifying = properties.getparent()
+    if qualifying is None:
+        return None
+    return qualifying.find("xades:UnsignedProperties/xades:UnsignedSignatureProperties", NS)
+
+
+def _find_all(parent: etree._Element | None, path: str) -> list[etree._Element]:
+    return [] if parent is None else parent.findall(path, NS)
 
 
 def _verify_core(root: etree._Element, sig: _Signature) -> None:
@@ -251,10 +296,10 @@ def _verify_core(root: etree._Element, sig: _Signature) -> None:
 
 
 def _check_signing_certificate(sig: _Signature) -> None:
-    cert_digests = sig.node.findall(
-        ".//xades:SignedSignatureProperties/xades:SigningCertificateV2/xades:Cert/xades:CertDigest", NS
-    ) or sig.node.findall(
-        ".//xades:SignedSignatureProperties/xades:SigningCertificate/xades:Cert/xades:CertDigest", NS
+    cert_digests = sig.properties.findall(
+        "xades:SignedSignatureProperties/xades:SigningCertificateV2/xades:Cert/xades:CertDigest", NS
+    ) or sig.properties.findall(
+        "xades:SignedSignatureProperties/xades:SigningCertificate/xades:Cert/xades:CertDigest", NS
     )
     if not cert_digests:
         raise _Refused(
@@ -275,7 +320,8 @@ def _check_signing_certificate(sig: _Signature) -> None:
 
 
 def _proven_time(sig: _Signature) -> tuple[dt.datetime | None, str, str | None, list[bytes]]:
-    stamp = sig.node.find(".//xades:UnsignedSignatureProperties/xades:SignatureTimeStamp", NS)
+    unsigned = _unsigned_signature_properties(sig.properties)
+    stamp = unsigned.find("xades:SignatureTimeStamp", NS) if unsigned is not None else None
     if stamp is not None:
         encapsulated = stamp.find("xades:EncapsulatedTimeStamp", NS)
         value = sig.node.find("ds:SignatureValue", NS)
@@ -397,8 +443,8 @@ def _verify(
     credential: Credential | None = None
     seal: SealInfo | None = None
     try:
-        signature = _check_structure(root, element)
-        sig = _collect(signature)
+        signature, properties = _check_structure(root, element)
+        sig = _collect(signature, properties)
         _verify_core(root, sig)
         _check_signing_certificate(sig)
         proven, source, authority, stamp_certs = _proven_time(sig)
