@@ -28,6 +28,18 @@ class SealUploadForm(forms.Form):
     )
     key_pem = forms.FileField(label=_("or: private key (PEM)"), required=False)
     certificates_pem = forms.FileField(label=_("and its certificate chain (PEM)"), required=False)
+    confirm_identifier = forms.BooleanField(
+        label=_(
+            "Platform administrator: I confirm that this certificate is this organisation's seal even though its "
+            "organisation identifier differs (recorded in the audit log)."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, platform_admin: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not platform_admin:
+            del self.fields["confirm_identifier"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -55,6 +67,7 @@ class SealUploadForm(forms.Form):
             "password": data.get("password") or "",
             "key_pem": read("key_pem"),
             "certificates_pem": read("certificates_pem"),
+            "confirm_identifier": bool(data.get("confirm_identifier")),
         }
 
 

@@ -69,11 +69,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def seal_page(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = selectors.organisation_for(request.user, slug)
     is_admin = is_organisation_admin(request.user, organisation)
-    form = SealUploadForm()
+    form = SealUploadForm(platform_admin=request.user.is_superuser)
     if request.method == "POST":
         if not is_admin:
             organisation = selectors.organisation_for(request.user, slug, admin=True)
-        form = SealUploadForm(request.POST, request.FILES)
+        form = SealUploadForm(request.POST, request.FILES, platform_admin=request.user.is_superuser)
         if form.is_valid():
             try:
                 seal = seal_install(organisation=organisation, actor=request.user, **form.payload())

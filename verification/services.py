@@ -28,23 +28,36 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import Resolver404, resolve
 
-from europass.credentials.model import Credential
+from europass.credentials.model import AwardingBody, Credential
 from europass.credentials.model import Qualification as CredentialQualification
 from europass.credentials.schema import SchemaValidator
 from europass.registry.models import Organisation, Qualification
 from europass.registry.selectors import (
     accredited_on,
+    mandated_on,
     organisation_by_legal_identifier,
+    organisation_by_pk,
     organisation_by_slug,
+    organisation_seal_fingerprints,
+    organisation_seal_identifiers,
     qualification_by_local_code,
     qualification_by_uri,
     trust_store,
 )
+from europass.sealing import binding
+from europass.sealing.binding import Binding, RegisteredBody
 from europass.sealing.certificates import summarize
 from europass.sealing.report import Check, CheckStatus, SealInfo, VerificationReport
 from europass.sealing.trust import TrustStore
 from europass.sealing.verify import verify
-from europass.status.selectors import decode_list, entry_state, is_set, local_list_id, revoked_since
+from europass.status.selectors import (
+    decode_list,
+    entry_state,
+    is_set,
+    local_list_id,
+    revoked_since,
+    status_list_owner,
+)
 from europass.status.signing import MEDIA_TYPE as SIGNED_LIST_TYPE
 from europass.status.signing import SignedListError, read_signed_list
 
@@ -187,6 +200,18 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
     if local is not None:
         details["source"] = "this portal"
         list_pk, revoked = local
+        owner_id = status_list_owner(list_id) if list_id is not None else None
+        owner = organisation_by_pk(owner_id) if owner_id is not None else None
+        if owner is None or not sealed_by(owner, seal):
+            return Check.of(
+                "not_revoked",
+                CheckStatus.WARNING,
+                "Status unknown: the credential names a status list of this portal that belongs to another "
+                "organisation than the one that sealed it, so that list's answer does not count.",
+                "Statut inconnu : le titre désigne une liste de statut de ce portail qui appartient à un autre "
+                "organisme que celui qui l'a scellé ; la réponse de cette liste ne compte pas.",
+                **details,
+            )
         if revoked:
             when = revoked_since(list_pk, status.index)
             if when:
@@ -291,7 +316,12 @@ def _local_path_kwargs(url: str, view_name: str) -> dict[str, Any] | None:
 
 
 def registered_organisation(credential: Credential) -> Organisation | None:
-    body = credential.awarding_body
+    return registered_body_of(credential.awarding_body)
+
+
+def registered_body_of(body: AwardingBody) -> Organisation | None:
+    """The register's entry for an awarding body: by the address it was issued with (ours), else by its legal
+    identifier."""
     kwargs = _local_path_kwargs(body.id, "registry:organisation")
     if kwargs is not None:  # one of ours: its register entry, by the address it was issued with
         return organisation_by_slug(kwargs.get("slug", ""))
@@ -311,9 +341,101 @@ def registered_qualification(qualification: CredentialQualification) -> Qualific
     return None
 
 
+# --- the sealer is the awarding body ----------------------------------------------------------------------------
+
+
+def _registered(organisation: Organisation) -> RegisteredBody:
+    return RegisteredBody(
+        name=organisation.legal_name,
+        legal_identifier=organisation.legal_identifier,
+        seal_identifiers=organisation_seal_identifiers(organisation.pk),
+        seal_fingerprints=organisation_seal_fingerprints(organisation.pk),
+    )
+
+
+def sealer_binding(credential: Credential, seal: SealInfo | None) -> Binding:
+    organisation = registered_organisation(credential)
+    return binding.bind(credential, seal, _registered(organisation) if organisation else None)
+
+
+def sealed_by(organisation: Organisation, seal: SealInfo | None) -> bool:
+    """Whether the seal is the organisation's own: a registered certificate, or its registered identifier."""
+    if seal is None:
+        return False
+    registered = _registered(organisation)
+    fingerprint = str(seal.certificate.get("sha256") or "").lower()
+    return fingerprint in registered.seal_fingerprints or binding.identifiers_match(
+        str(seal.certificate.get("organization_identifier") or ""), registered.identifiers()
+    )
+
+
+def check_sealer_is_issuer(credential: Credential, seal: SealInfo | None) -> Check:
+    organisation = registered_organisation(credential)
+    return binding.check(credential, seal, _registered(organisation) if organisation else None)
+
+
+# --- accreditation ----------------------------------------------------------------------------------------------
+
+
+def _on_behalf(
+    credential: Credential, issuer: Organisation | None
+) -> tuple[dict[str, Organisation | None], list[str], list[str], list[str]]:
+    """The other awarding bodies named in the awarding processes, with their register entries, and what the
+    register says of the issuer's mandates for them: (bodies by id, names, problems in English, in French)."""
+    bodies: dict[str, Organisation | None] = {}
+    names, problems_en, problems_fr = [], [], []
+    day = (credential.valid_from or credential.issued).date()
+    issuer_name = issuer.legal_name if issuer else (credential.awarding_body.name.get("en") or "?")
+    for body in binding.other_awarding_bodies(credential):
+        entry = registered_body_of(body)
+        bodies[body.id] = entry
+        name = entry.legal_name if entry else (body.name.get("en") or body.legal_identifier or body.id)
+        names.append(name)
+        if entry is None:
+            continue
+        if issuer is None or not mandated_on(issuer.pk, entry.pk, day):
+            problems_en.append(
+                f"the register records no mandate for {issuer_name} to issue on behalf of {name}"
+            )
+            problems_fr.append(
+                f"le registre n'enregistre aucun mandat de {issuer_name} pour délivrer au nom de {name}"
+            )
+    return bodies, names, problems_en, problems_fr
+
+
 def check_issuer_accredited(credential: Credential, seal: SealInfo | None) -> Check:
     organisation = registered_organisation(credential)
     name = credential.awarding_body.name.get("en") or credential.awarding_body.legal_identifier
+    bound = sealer_binding(credential, seal)
+    bodies, behalf, mandate_en, mandate_fr = _on_behalf(credential, organisation)
+    behalf_details: dict[str, object] = {"issued_on_behalf_of": behalf} if behalf else {}
+    if mandate_en:
+        return Check.of(
+            "issuer_accredited",
+            CheckStatus.FAILED,
+            f"{name} issued this credential on behalf of {', '.join(behalf)}, but {'; '.join(mandate_en)}.",
+            f"{name} a délivré ce titre au nom de {', '.join(behalf)}, mais {' ; '.join(mandate_fr)}.",
+            awarding_body=credential.awarding_body.id,
+            **behalf_details,
+        )
+    if bound.status == CheckStatus.FAILED:
+        return Check.of(
+            "issuer_accredited",
+            CheckStatus.NOT_APPLICABLE,
+            f"Not judged: the seal is not {name}'s, so the credential cannot claim its accreditation.",
+            f"Non évalué : le cachet n'est pas celui de {name} ; le titre ne peut se prévaloir de son habilitation.",
+            **behalf_details,
+        )
+    if organisation is not None and not bound.bound:
+        return Check.of(
+            "issuer_accredited",
+            CheckStatus.WARNING,
+            f"{name} is in the register, but nothing proves that the seal is its own: its accreditation cannot be "
+            "claimed by this credential.",
+            f"{name} figure au registre, mais rien ne prouve que le cachet soit le sien : ce titre ne peut se "
+            "prévaloir de son habilitation.",
+            **behalf_details,
+        )
     if organisation is None:
         return Check.of(
             "issuer_accredited",
@@ -327,6 +449,7 @@ def check_issuer_accredited(credential: Credential, seal: SealInfo | None) -> Ch
     problems_fr: list[str] = []
     unknown: list[str] = []
     confirmed: list[str] = []
+    details.update(behalf_details)
     for achievement in credential.achievements:
         if achievement.qualification is None:
             continue
@@ -335,8 +458,14 @@ def check_issuer_accredited(credential: Credential, seal: SealInfo | None) -> Ch
         if registered is None:
             unknown.append(label)
             continue
+        awarding: Organisation | None = organisation
+        if achievement.awarded_by is not None and achievement.awarded_by.id in bodies:
+            awarding = bodies[achievement.awarded_by.id]
+        if awarding is None:  # issued on behalf of a body this register does not know
+            unknown.append(label)
+            continue
         day = achievement.awarded_on or (credential.valid_from or credential.issued).date()
-        if accredited_on(organisation.pk, registered.pk, day):
+        if accredited_on(awarding.pk, registered.pk, day):
             confirmed.append(registered.code)
         else:
             problems_en.append(f"{registered.code} on {day:%Y-%m-%d}")
@@ -446,6 +575,7 @@ def check_qualification_registered(credential: Credential, seal: SealInfo | None
 
 
 EXTRA_CHECKS: Sequence[ExtraCheck] = (
+    check_sealer_is_issuer,
     check_not_revoked,
     check_issuer_accredited,
     check_qualification_registered,

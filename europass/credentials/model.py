@@ -130,6 +130,9 @@ class AwardingBody:
     email: str | None = None
     homepage: str | None = None
     logo_url: str | None = None
+    identifiers: tuple[
+        str, ...
+    ] = ()  # other legal identifiers the document gives (eIDAS scheme, VAT as VATcc-…)
 
     def __post_init__(self) -> None:
         if isinstance(self.address, str):
@@ -187,6 +190,9 @@ class Achievement:
     qualification: Qualification | None = None
     grade: str | None = None
     awarded_on: dt.date | None = None
+    awarded_by: AwardingBody | None = (
+        None  # the body named in the awarding process, when it is not the issuer
+    )
 
 
 @dataclass(frozen=True)
@@ -307,15 +313,23 @@ def _write(c: Credential) -> etree._Element:
             for outcome in outcomes:
                 element = etree.SubElement(references, S("learningOutcome"), {"id": outcome.id})
                 _texts(element, "prefLabel", outcome.text)
-    _write_awarding_body(root, c.awarding_body)
-    awarded = [a for a in c.achievements if a.awarded_on]
+    agents = etree.SubElement(root, S("agentReferences"))
+    _write_awarding_body(agents, c.awarding_body)
+    written = {c.awarding_body.id}
+    for achievement in c.achievements:
+        other = achievement.awarded_by
+        if other is not None and other.id not in written:
+            _write_awarding_body(agents, other)
+            written.add(other.id)
+    awarded = [a for a in c.achievements if a.awarded_on or a.awarded_by]
     if awarded:
         processes = etree.SubElement(root, S("awardingProcessReferences"))
         for achievement in awarded:
             process = etree.SubElement(processes, S("awardingProcess"), {"id": f"{achievement.id}:award"})
-            etree.SubElement(process, S("awardingBody"), {"idref": c.awarding_body.id})
-            assert achievement.awarded_on is not None
-            etree.SubElement(process, S("date")).text = f"{achievement.awarded_on.isoformat()}T00:00:00Z"
+            body = achievement.awarded_by or c.awarding_body
+            etree.SubElement(process, S("awardingBody"), {"idref": body.id})
+            if achievement.awarded_on is not None:
+                etree.SubElement(process, S("date")).text = f"{achievement.awarded_on.isoformat()}T00:00:00Z"
     return root
 
 
@@ -347,7 +361,7 @@ def _write_holder(root: etree._Element, c: Credential) -> None:
                 assessment = etree.SubElement(element, S("wasDerivedFrom"), {"id": f"{a.id}:assessment"})
                 _texts(assessment, "title", a.title)
                 etree.SubElement(assessment, S("grade")).text = a.grade
-            if a.awarded_on:
+            if a.awarded_on or a.awarded_by:
                 etree.SubElement(element, S("wasAwardedBy"), {"idref": f"{a.id}:award"})
             if a.qualification:
                 etree.SubElement(element, S("specifiedBy"), {"idref": a.qualification.id})
@@ -401,8 +415,7 @@ def _write_qualification(parent: etree._Element, q: Qualification) -> None:
         )
 
 
-def _write_awarding_body(root: etree._Element, a: AwardingBody) -> None:
-    agents = etree.SubElement(root, S("agentReferences"))
+def _write_awarding_body(agents: etree._Element, a: AwardingBody) -> None:
     org = etree.SubElement(agents, S("organization"), {"id": a.id})
     if a.email:
         contact = etree.SubElement(org, S("contactPoint"))
@@ -585,6 +598,7 @@ def _read_unchecked(root: etree._Element) -> Credential:
     org = organisations.get(issuer_id)
     if org is None:
         org = next(iter(organisations.values()), None)
+    awarding_body = _read_awarding_body(org, issuer_id)
     status = None
     for identifier in _children(root, "identifier"):
         if identifier.get("schemeID") == STATUS_SCHEME and "#" in (identifier.text or ""):
@@ -603,9 +617,9 @@ def _read_unchecked(root: etree._Element) -> Credential:
         valid_until=_read_datetime(_child_q(root, CRED, "validUntil")),
         primary_language=(primary.text or "en").strip() if primary is not None else "en",
         languages=languages or ("en",),
-        awarding_body=_read_awarding_body(org, issuer_id),
+        awarding_body=awarding_body,
         holder=_read_holder(_child(root, "credentialSubject")),
-        achievements=_read_achievements(root),
+        achievements=_read_achievements(root, awarding_body, organisations),
         status=status,
     )
 
@@ -635,16 +649,37 @@ def _read_awarding_body(org: etree._Element | None, issuer_id: str) -> AwardingB
             country = _ALPHA2.get((code.get("uri") or "").rsplit("/", 1)[-1], "")
         break
     homepage = _child(org, "homepage")
+    legal = (registration.text or "").strip() if registration is not None else ""
     return AwardingBody(
         id=org.get("id", issuer_id),
+        identifiers=tuple(i for i in dict.fromkeys(_legal_identifiers(org)) if i != legal),
         name=_read_texts(_child(org, "prefLabel")),
-        legal_identifier=(registration.text or "").strip() if registration is not None else "",
+        legal_identifier=legal,
         country=country,
         address=address_value,
         email=_mail(org),
         homepage=homepage.get("uri") if homepage is not None else None,
         logo_url=_read_logo(org),
     )
+
+
+def _legal_identifiers(org: etree._Element) -> Iterable[str]:
+    """Identifiers of the organisation that name a legal person the way an e-seal certificate does
+    (ETSI EN 319 412-1 ``organizationIdentifier``): identifiers of the eIDAS scheme, and the VAT number as
+    ``VAT<country>-<number>``."""
+    for identifier in _children(org, "identifier"):
+        scheme = " ".join(identifier.get(a, "") for a in ("schemeAgencyName", "schemeID", "schemeName"))
+        if "eidas" in scheme.lower() and (identifier.text or "").strip():
+            yield (identifier.text or "").strip()
+    for vat in _children(org, "vatIdentifier"):
+        number = "".join((vat.text or "").split()).upper()
+        country = (vat.get("spatialID") or "").upper()
+        if not number:
+            continue
+        if number.startswith("VAT"):
+            yield number
+        elif country and len(country) == 2:
+            yield f"VAT{country}-{number[2:] if number.startswith(country) else number}"
 
 
 def _read_holder(subject: etree._Element | None) -> Holder:
@@ -708,7 +743,9 @@ def _read_qualification(spec: etree._Element, outcomes: dict[str, LearningOutcom
     )
 
 
-def _read_achievements(root: etree._Element) -> tuple[Achievement, ...]:
+def _read_achievements(
+    root: etree._Element, issuer: AwardingBody, organisations: Mapping[str | None, etree._Element]
+) -> tuple[Achievement, ...]:
     outcomes = {
         o.get("id", ""): LearningOutcome(id=o.get("id", ""), text=_read_texts(_child(o, "prefLabel")))
         for o in _children(_child(root, "learningOutcomeReferences"), "learningOutcome")
@@ -735,6 +772,13 @@ def _read_achievements(root: etree._Element) -> tuple[Achievement, ...]:
             awarded = _child(element, "wasAwardedBy")
             process = processes.get(awarded.get("idref", "")) if awarded is not None else None
             date = _child(process, "date")
+            body = _child(process, "awardingBody")
+            body_id = body.get("idref", "") if body is not None else ""
+            awarded_by = None
+            if body_id and body_id != issuer.id and body_id in organisations:
+                awarded_by = _read_awarding_body(organisations[body_id], body_id)
+                if awarded_by.legal_identifier and awarded_by.legal_identifier == issuer.legal_identifier:
+                    awarded_by = None  # the same legal person, described twice
             result.append(
                 Achievement(
                     id=element.get("id", ""),
@@ -742,6 +786,7 @@ def _read_achievements(root: etree._Element) -> tuple[Achievement, ...]:
                     qualification=_read_qualification(spec, outcomes) if spec is not None else None,
                     grade=(grade.text or "").strip() if grade is not None else None,
                     awarded_on=_read_date(date.text if date is not None else None),
+                    awarded_by=awarded_by,
                 )
             )
     return tuple(result)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from europass.accounts.selectors import organisations_of
 from europass.core.errors import ApplicationError
 
-from .models import Accreditation, Organisation, Qualification, TrustAnchor
+from .models import Accreditation, Mandate, Organisation, Qualification, SealCertificate, TrustAnchor
 from .services import (
     MAX_PEM_BYTES,
     certificate_facts,
@@ -41,12 +41,32 @@ class AccreditationInline(admin.TabularInline[Accreditation, Organisation]):
         return bool(request.user.is_superuser)
 
 
+class SealCertificateInline(AccreditationInline):  # type: ignore[type-arg]
+    """The seal certificates the register records as the organisation's (each e-seal installed here adds its own);
+    only a platform administrator declares others."""
+
+    model = SealCertificate  # type: ignore[assignment]
+    autocomplete_fields = []
+    fields = ["fingerprint_sha256", "subject", "organization_identifier", "not_valid_after", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+class MandateInline(AccreditationInline):  # type: ignore[type-arg]
+    """Organisations this one may issue credentials for (recorded by a platform administrator)."""
+
+    model = Mandate  # type: ignore[assignment]
+    fk_name = "issuer"
+    autocomplete_fields = ["awarding_body"]
+    verbose_name = _("may issue on behalf of")
+    verbose_name_plural = _("may issue on behalf of")
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     list_display = ["legal_name", "slug", "legal_identifier", "country"]
     search_fields = ["legal_name", "slug", "legal_identifier"]
     prepopulated_fields = {"slug": ("legal_name",)}
-    inlines = [AccreditationInline]
+    inlines = [AccreditationInline, SealCertificateInline, MandateInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:
         return organisations_of(request.user)

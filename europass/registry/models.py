@@ -158,6 +158,65 @@ class Accreditation(models.Model):
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
 
+class SealCertificate(models.Model):
+    """A seal certificate the register records as the organisation's: each e-seal installed here, or one an
+    administrator declares. A seal made with it vouches for the organisation, also when the certificate carries no
+    organisation identifier (certificates made before ETSI EN 319 412-1)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="seal_certificates")
+    fingerprint_sha256 = models.CharField(_("SHA-256 fingerprint"), max_length=64)
+    subject = models.CharField(_("subject"), max_length=1000, blank=True)
+    organization_identifier = models.CharField(_("organisation identifier"), max_length=255, blank=True)
+    not_valid_after = models.DateTimeField(_("valid until"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("seal certificate")
+        verbose_name_plural = _("seal certificates")
+        ordering = ["organisation", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "fingerprint_sha256"], name="seal_certificate_once_per_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.subject or self.fingerprint_sha256[:16]}"
+
+
+class Mandate(models.Model):
+    """The register records that ``issuer`` may issue credentials on behalf of ``awarding_body`` (e.g. a ministry
+    issuing for its schools), from one date until another (open-ended when blank)."""
+
+    issuer = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="mandates_held", verbose_name=_("issuer")
+    )
+    awarding_body = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="mandates_given", verbose_name=_("awarding body")
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mandate")
+        verbose_name_plural = _("mandates")
+        ordering = ["issuer", "awarding_body"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="mandate_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(issuer=models.F("awarding_body")),
+                name="mandate_between_two_organisations",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} → {self.awarding_body}"
+
+
 class TrustAnchor(models.Model):
     """A CA certificate the verifier trusts: added by hand by a platform admin or imported from a trusted list.
 

@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from europass.core.versions import SharedVersion
 
-from .models import Accreditation, Organisation, Qualification, TrustAnchor
+from .models import Accreditation, Mandate, Organisation, Qualification, SealCertificate, TrustAnchor
 
 if TYPE_CHECKING:
     from europass.sealing.trust import TrustStore
@@ -256,4 +256,49 @@ def accredited_on(organisation_id: int, qualification_id: int, day: dt.date) -> 
     return any(
         start <= day and (end is None or day <= end)
         for start, end in accreditation_periods(organisation_id, qualification_id)
+    )
+
+
+def organisation_seal_fingerprints(organisation_id: int) -> frozenset[str]:
+    """SHA-256 fingerprints (hex) of the seal certificates the register records as the organisation's."""
+    return _memoised(
+        ("seal-certs", organisation_id),
+        lambda: frozenset(
+            SealCertificate.objects.filter(organisation_id=organisation_id).values_list(
+                "fingerprint_sha256", flat=True
+            )
+        ),
+    )
+
+
+def organisation_seal_identifiers(organisation_id: int) -> frozenset[str]:
+    """The organisation identifiers (2.5.4.97) of the seal certificates the register records as its own."""
+    return _memoised(
+        ("seal-ids", organisation_id),
+        lambda: frozenset(
+            i
+            for i in SealCertificate.objects.filter(organisation_id=organisation_id).values_list(
+                "organization_identifier", flat=True
+            )
+            if i
+        ),
+    )
+
+
+def mandated_on(issuer_id: int, awarding_body_id: int, day: dt.date) -> bool:
+    """Whether the register records that the issuer may issue for the awarding body on ``day``."""
+    periods = _memoised(
+        ("mandate", issuer_id, awarding_body_id),
+        lambda: list(
+            Mandate.objects.filter(issuer_id=issuer_id, awarding_body_id=awarding_body_id).values_list(
+                "valid_from", "valid_until"
+            )
+        ),
+    )
+    return any(start <= day and (end is None or day <= end) for start, end in periods)
+
+
+def organisation_by_pk(organisation_id: int) -> Organisation | None:
+    return _memoised(
+        ("org-pk", organisation_id), lambda: Organisation.objects.filter(pk=organisation_id).first()
     )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from europass.core.errors import ApplicationError, Conflict
 
 from . import exchange
-from .models import Qualification, TrustAnchor
+from .models import Organisation, Qualification, SealCertificate, TrustAnchor
 from .selectors import TRUST_VERSION
 
 MAX_PEM_BYTES = 64 * 1024
@@ -385,3 +385,21 @@ def qualifications_export(*, fmt: str) -> bytes:
     if fmt == "xml":
         return exchange.write_xml(qualifications.iterator())
     raise ApplicationError(_("The format is csv or xml."), code="qualifications_format")
+
+
+def seal_certificate_record(*, organisation: Organisation, der: bytes) -> SealCertificate:
+    """Record a seal certificate as the organisation's (each e-seal installed here): seals made with it vouch for
+    the organisation in the ``sealer_is_issuer`` check, with or without an organisation identifier."""
+    from europass.sealing.certificates import summarize
+
+    summary = summarize(der)
+    record, _created = SealCertificate.objects.get_or_create(
+        organisation=organisation,
+        fingerprint_sha256=summary.sha256,
+        defaults={
+            "subject": summary.subject[:1000],
+            "organization_identifier": (summary.organization_identifier or "")[:255],
+            "not_valid_after": summary.not_after,
+        },
+    )
+    return record

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Accreditation, Organisation, Qualification
+from .models import Accreditation, Mandate, Organisation, Qualification, SealCertificate
 from .selectors import REGISTER_VERSION, bump_register_version
 
 
@@ -17,5 +17,9 @@ from .selectors import REGISTER_VERSION, bump_register_version
 @receiver(post_delete, sender=Organisation)
 @receiver(post_delete, sender=Qualification)
 @receiver(post_delete, sender=Accreditation)
+@receiver(post_save, sender=SealCertificate)
+@receiver(post_delete, sender=SealCertificate)
+@receiver(post_save, sender=Mandate)
+@receiver(post_delete, sender=Mandate)
 def register_changed(sender: type, **kwargs: Any) -> None:
     REGISTER_VERSION.changed(bump_register_version)

@@ -18,6 +18,7 @@ EC_CHECKS = {
     "seal_intact": "f9c2016fe9",
     "certificate_trusted": "f9c2016fe9",
     "seal_qualified": "f9c2016fe9",
+    "sealer_is_issuer": "f9c2016fe9",
     "not_revoked": "271aef9eb4",
     "issuer_accredited": "e2bbc86a28",
     "not_expired": "94d828f160",
@@ -28,6 +29,7 @@ ORDER = (
     "seal_intact",
     "certificate_trusted",
     "seal_qualified",
+    "sealer_is_issuer",
     "not_expired",
     "not_revoked",
     "issuer_accredited",
@@ -138,6 +140,14 @@ def credential_summary(credential: Credential, lang: str = "en") -> dict[str, An
                     "title": a.title.get(lang),
                     "awarded_on": a.awarded_on,
                     "grade": a.grade,
+                    "awarded_by": (
+                        {
+                            "name": a.awarded_by.name.get(lang),
+                            "legal_identifier": a.awarded_by.legal_identifier,
+                        }
+                        if a.awarded_by
+                        else None
+                    ),
                     "qualification": (
                         {
                             "id": a.qualification.id,

@@ -28,6 +28,7 @@ from europass.credentials.model import Credential, find_credential_element
 from europass.credentials.schema import SchemaValidator
 from europass.credentials.xmlsafe import parse_xml
 
+from . import binding
 from .certificates import qc_statements, summarize
 from .errors import SealingError
 from .report import ORDER, Check, CheckStatus, SealInfo, VerificationReport
@@ -539,6 +540,7 @@ def _verify(
         level=level,
         signature_algorithm=sig.algorithm,
     )
+    checks["sealer_is_issuer"] = binding.check(credential, seal)
     if credential.valid_until and credential.valid_until < now:
         checks["not_expired"] = Check.of(
             "not_expired",

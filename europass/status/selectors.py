@@ -94,9 +94,11 @@ def revoked_since(status_list_id: int, index: int) -> dt.datetime | None:
 
 
 STATUS_VERSION = SharedVersion("status-version")
-_BITS_SQL = 'SELECT "id", "bits" FROM "status_statuslist" WHERE "public_id" = %s'  # PostgreSQL and SQLite
+_BITS_SQL = (  # PostgreSQL and SQLite
+    'SELECT "id", "bits", "organisation_id" FROM "status_statuslist" WHERE "public_id" = %s'
+)
 _bits_lock = threading.Lock()
-_bits: tuple[str, dict[uuid.UUID, tuple[int, bytes]]] = ("", {})
+_bits: tuple[str, dict[uuid.UUID, tuple[int, bytes, int]]] = ("", {})
 
 
 def status_changed() -> None:
@@ -104,13 +106,7 @@ def status_changed() -> None:
     STATUS_VERSION.changed()
 
 
-def entry_state(public_id: uuid.UUID, index: int) -> tuple[int, bool] | None:
-    """A status list's primary key and whether entry ``index`` is set; None for a list this portal does not have.
-
-    On every verification's path, so each process keeps the lists' bits and reads them again whenever any list
-    changes (``STATUS_VERSION``): a revocation shows at once in the process that made it, within a second in the
-    others. A list is read with one prepared query (building the equivalent ORM query costs ten times the query).
-    """
+def _known_list(public_id: uuid.UUID) -> tuple[int, bytes, int] | None:
     global _bits
     version = STATUS_VERSION.get()
     with _bits_lock:
@@ -124,8 +120,27 @@ def entry_state(public_id: uuid.UUID, index: int) -> tuple[int, bool] | None:
             row = cursor.fetchone()
         if row is None:
             return None  # not remembered: unknown identifiers must not grow the memory
-        known = (int(row[0]), bytes(row[1] or b""))
+        known = (int(row[0]), bytes(row[1] or b""), int(row[2]))
         with _bits_lock:
             if _bits[0] == version:
                 _bits[1][public_id] = known
+    return known
+
+
+def status_list_owner(public_id: uuid.UUID) -> int | None:
+    """The primary key of the organisation a status list of ours belongs to; None for a list we do not have."""
+    known = _known_list(public_id)
+    return None if known is None else known[2]
+
+
+def entry_state(public_id: uuid.UUID, index: int) -> tuple[int, bool] | None:
+    """A status list's primary key and whether entry ``index`` is set; None for a list this portal does not have.
+
+    On every verification's path, so each process keeps the lists' bits and reads them again whenever any list
+    changes (``STATUS_VERSION``): a revocation shows at once in the process that made it, within a second in the
+    others. A list is read with one prepared query (building the equivalent ORM query costs ten times the query).
+    """
+    known = _known_list(public_id)
+    if known is None:
+        return None
     return known[0], index >= 0 and is_set(known[1], index)

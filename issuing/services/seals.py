@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 
 from europass.core.errors import ApplicationError, NotFound
 from europass.registry.models import Organisation
-from europass.sealing.certificates import qc_statements
+from europass.registry.services import seal_certificate_record
+from europass.sealing.binding import same_legal_person
+from europass.sealing.certificates import organization_identifier, qc_statements
 from europass.sealing.errors import SealingError
 from europass.sealing.keys import KeyVault, SealKey, load_pem, load_pkcs12
 from europass.sealing.seal import Sealer
@@ -36,15 +38,74 @@ def _pem(certificates: tuple[x509.Certificate, ...]) -> str:
     return "".join(cert.public_bytes(serialization.Encoding.PEM).decode() for cert in certificates)
 
 
-def seal_store(*, organisation: Organisation, seal_key: SealKey, actor: Any) -> OrganisationSeal:
-    """Keep ``seal_key`` as the organisation's active e-seal; the previous one stays for old credentials."""
+def _may_seal(cert: x509.Certificate) -> bool:
+    """Key usage allows signatures (digitalSignature or nonRepudiation); no key usage means no restriction."""
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return True
+    return bool(usage.digital_signature or usage.content_commitment)
+
+
+def seal_check(
+    *, organisation: Organisation, seal_key: SealKey, actor: Any, confirm_identifier: bool = False
+) -> str | None:
+    """Refuse a certificate that cannot be this organisation's e-seal (``ApplicationError``, nothing stored).
+
+    The certificate must be valid now, allow signatures, match the private key (checked when the key is read),
+    and name the organisation: its organisation identifier (2.5.4.97) must be the organisation's legal identifier,
+    since that is what tells a verifier whose seal it is. A platform administrator may confirm another certificate
+    explicitly (``confirm_identifier``); the confirmation is audited. Returns the certificate's identifier."""
     cert = seal_key.certificate
     now = timezone.now()
     if cert.not_valid_after_utc <= now:
         raise ApplicationError(
-            _("This certificate expired on %(date)s.") % {"date": f"{cert.not_valid_after_utc:%Y-%m-%d}"}
+            _("This certificate expired on %(date)s.") % {"date": f"{cert.not_valid_after_utc:%Y-%m-%d}"},
+            code="seal_expired",
         )
-    qc = qc_statements(cert.public_bytes(serialization.Encoding.DER))
+    if cert.not_valid_before_utc > now:
+        raise ApplicationError(
+            _("This certificate is not valid before %(date)s.")
+            % {"date": f"{cert.not_valid_before_utc:%Y-%m-%d}"},
+            code="seal_not_yet_valid",
+        )
+    if not _may_seal(cert):
+        raise ApplicationError(
+            _("This certificate may not be used for seals: its key usage allows no signature."),
+            code="seal_key_usage",
+        )
+    identifier = organization_identifier(cert.public_bytes(serialization.Encoding.DER))
+    if same_legal_person(identifier, organisation.legal_identifier):
+        return identifier
+    if confirm_identifier and getattr(actor, "is_superuser", False):
+        return identifier
+    if identifier:
+        message = _(
+            "This certificate belongs to another organisation: its organisation identifier is %(found)s, "
+            "while %(organisation)s is registered as %(expected)s."
+        ) % {"found": identifier, "organisation": organisation, "expected": organisation.legal_identifier}
+    else:
+        message = _(
+            "This certificate names no organisation identifier, so verifiers cannot tell that it is the seal "
+            "of %(organisation)s (%(expected)s). Ask your trust service provider for an e-seal certificate that "
+            "carries it."
+        ) % {"organisation": organisation, "expected": organisation.legal_identifier}
+    if getattr(actor, "is_superuser", False):
+        message += " " + _("As a platform administrator you may confirm that it is this organisation's seal.")
+    raise ApplicationError(message, code="seal_other_organisation")
+
+
+def seal_store(
+    *, organisation: Organisation, seal_key: SealKey, actor: Any, confirm_identifier: bool = False
+) -> OrganisationSeal:
+    """Keep ``seal_key`` as the organisation's active e-seal; the previous one stays for old credentials."""
+    identifier = seal_check(
+        organisation=organisation, seal_key=seal_key, actor=actor, confirm_identifier=confirm_identifier
+    )
+    cert = seal_key.certificate
+    now = timezone.now()
+    der = cert.public_bytes(serialization.Encoding.DER)
+    qc = qc_statements(der)
     with transaction.atomic():
         OrganisationSeal.objects.filter(organisation=organisation, active=True).update(
             active=False, replaced_at=now
@@ -63,12 +124,20 @@ def seal_store(*, organisation: Organisation, seal_key: SealKey, actor: Any) -> 
             qualified=bool(qc.compliance and "eseal" in qc.qc_types),
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
+        seal_certificate_record(organisation=organisation, der=der)
+        details: dict[str, object] = {
+            "fingerprint": seal.fingerprint,
+            "not_after": seal.not_after.isoformat(),
+        }
+        if not same_legal_person(identifier, organisation.legal_identifier):
+            details["confirmed_by_platform_administrator"] = True
+            details["certificate_organisation_identifier"] = identifier or ""
         audit(
             organisation=organisation,
             actor=actor,
             action=AuditEvent.Action.SEAL_CHANGED,
             target=seal.subject,
-            details={"fingerprint": seal.fingerprint, "not_after": seal.not_after.isoformat()},
+            details=details,
         )
     return seal
 
@@ -81,6 +150,7 @@ def seal_install(
     password: str = "",
     key_pem: bytes | None = None,
     certificates_pem: bytes | None = None,
+    confirm_identifier: bool = False,
 ) -> OrganisationSeal:
     """Install an e-seal uploaded as PKCS#12 + password, or as a PEM key + PEM certificate chain."""
     secret = password.encode() if password else None
@@ -95,7 +165,9 @@ def seal_install(
             )
     except SealingError as error:
         raise ApplicationError(error.messages.get(_lang(), str(error)), code=error.code) from None
-    return seal_store(organisation=organisation, seal_key=seal_key, actor=actor)
+    return seal_store(
+        organisation=organisation, seal_key=seal_key, actor=actor, confirm_identifier=confirm_identifier
+    )
 
 
 def _lang() -> str:

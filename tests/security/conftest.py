@@ -4,6 +4,7 @@ from tests.verification.conftest import (  # noqa: F401 - fixtures for this fold
     _verification_settings,
     allocation,
     make,
+    make_for,
     ours,
     pki,
     register,

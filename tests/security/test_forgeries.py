@@ -16,7 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from europass.credentials.model import Credential, CredentialStatus, find_credential_element
+from europass.credentials.model import (
+    AwardingBody,
+    Credential,
+    CredentialStatus,
+    MultilingualText,
+    find_credential_element,
+)
 from europass.sealing.report import CheckStatus
 from europass.status.services import status_set
 from tests.verification.conftest import Make
@@ -198,3 +204,154 @@ def test_the_signing_time_is_read_from_the_signed_properties_only(make: Make, re
     report = verify_xml(etree.tostring(root))
     assert report.seal is not None and report.seal.signing_time is not None
     assert report.seal.signing_time.year != 2001
+
+
+# --- the awarding body is bound to the sealer -----------------------------------------------------------------
+
+ELSEWHERE = AwardingBody(
+    id="https://elsewhere.example/org/42",
+    name=MultilingualText({"en": "Elsewhere College"}),
+    legal_identifier="VATBE-0999999999",
+    country="BE",
+)
+
+
+def test_a_credential_naming_demo_university_sealed_by_another_organisation_fails(
+    make_for: Any, register: Any
+) -> None:
+    forged = make_for(
+        org_name="Elsewhere College", org_identifier="VATBE-0999999999"
+    )  # names Demo University
+    report = verify_xml(forged)
+    assert report.check("certificate_trusted").status == CheckStatus.PASSED  # type: ignore[union-attr]
+    check = report.check("sealer_is_issuer")
+    assert check is not None and check.status == CheckStatus.FAILED
+    assert "VATBE-0999999999" in check.message("en") and "Demo University" in check.message("en")
+    assert check.to_dict()["ec_check"].endswith("/f9c2016fe9")  # the seal check's EU code
+    assert report.check("issuer_accredited").status != CheckStatus.PASSED  # type: ignore[union-attr]
+    assert report.verdict == "failed"
+
+
+def test_the_same_legal_name_with_another_identifier_fails(make_for: Any, register: Any) -> None:
+    forged = make_for(org_name="Demo University", org_identifier="VATFR-99999999999", country="FR")
+    report = verify_xml(forged)
+    assert report.check("sealer_is_issuer").status == CheckStatus.FAILED  # type: ignore[union-attr]
+    assert report.verdict == "failed"
+
+
+def test_a_credential_claiming_another_identifier_for_a_registered_body_fails(
+    make_for: Any, register: Any
+) -> None:
+    """The forger writes its own identifier into a credential issued at Demo University's register address."""
+    from dataclasses import replace
+
+    from europass.credentials.example import example_credential
+    from tests.verification.conftest import SITE
+
+    body = replace(example_credential(site=SITE).awarding_body, legal_identifier="VATBE-0999999999")
+    forged = make_for(org_name="Demo University", org_identifier="VATBE-0999999999", awarding_body=body)
+    report = verify_xml(forged)
+    check = report.check("sealer_is_issuer")
+    assert check is not None and check.status == CheckStatus.FAILED
+    assert "register" in check.message("en")
+    assert report.verdict == "failed"
+
+
+def test_a_seal_certificate_without_organisation_identifier_is_a_warning_that_keeps_the_verdict_below_verified(
+    make_for: Any, register: Any
+) -> None:
+    xml = make_for(org_name="Demo University", org_identifier=None, country="FR")
+    report = verify_xml(xml)
+    check = report.check("sealer_is_issuer")
+    assert check is not None and check.status == CheckStatus.WARNING
+    assert "no organisation identifier" in check.message("en")
+    assert report.check("issuer_accredited").status == CheckStatus.WARNING  # type: ignore[union-attr]
+    assert report.verdict == "partially_verified"
+
+
+def test_a_seal_certificate_the_register_records_as_the_bodys_own_vouches_without_identifier(
+    pki: Any, register: Any
+) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from europass.credentials.example import example_credential
+    from europass.registry.services import seal_certificate_record
+    from europass.sealing.demo import issue_certificate, new_key, seal_subject
+    from europass.sealing.keys import SealKey
+    from europass.sealing.seal import Sealer
+    from tests.verification.conftest import SITE
+
+    key = new_key("ec")
+    subject = x509.Name(
+        [a for a in seal_subject("Demo University", "x", "FR") if a.oid.dotted_string != "2.5.4.97"]
+    )
+    cert = issue_certificate(pki.anchor_cert, pki.anchor_key, subject, key=key)
+    xml = Sealer(SealKey(key, cert, ())).seal(example_credential(site=SITE).to_xml())
+    seal_certificate_record(organisation=register, der=cert.public_bytes(serialization.Encoding.DER))
+    report = verify_xml(xml)
+    assert report.check("sealer_is_issuer").status == CheckStatus.PASSED  # type: ignore[union-attr]
+    assert report.verdict == "verified"
+
+
+def test_our_status_list_does_not_vouch_for_a_credential_sealed_by_another_organisation(
+    make_for: Any, allocation: Any
+) -> None:
+    xml = make_for(
+        org_name="Elsewhere College",
+        org_identifier="VATBE-0999999999",
+        awarding_body=ELSEWHERE,
+        status=CredentialStatus(url=allocation.status_list.url, index=allocation.start),
+    )
+    report = verify_xml(xml)
+    assert report.check("sealer_is_issuer").status == CheckStatus.PASSED  # type: ignore[union-attr]
+    check = report.check("not_revoked")
+    assert check is not None and check.status == CheckStatus.WARNING
+    assert "another organisation" in check.message("en")
+
+
+def _on_behalf_of_demo(make_for: Any) -> bytes:
+    from dataclasses import replace
+
+    from europass.credentials.example import example_credential
+    from tests.verification.conftest import SITE
+
+    genuine = example_credential(site=SITE)
+    achievement = replace(genuine.achievements[0], awarded_by=genuine.awarding_body)
+    return make_for(
+        org_name="Elsewhere College",
+        org_identifier="VATBE-0999999999",
+        awarding_body=ELSEWHERE,
+        achievements=(achievement,),
+    )
+
+
+def test_a_credential_issued_on_behalf_of_demo_university_without_a_mandate_fails_and_names_both(
+    make_for: Any, register: Any
+) -> None:
+    report = verify_xml(_on_behalf_of_demo(make_for))
+    assert report.check("sealer_is_issuer").status == CheckStatus.PASSED  # type: ignore[union-attr]
+    check = report.check("issuer_accredited")
+    assert check is not None and check.status == CheckStatus.FAILED
+    assert "Elsewhere College" in check.message("en") and "Demo University" in check.message("en")
+    assert "mandate" in check.message("en") and "mandat" in check.message("fr")
+    assert report.verdict == "failed"
+    summary = report.to_dict()["credential"]
+    assert summary["awarding_body"]["name"] == "Elsewhere College"
+    assert summary["achievements"][0]["awarded_by"]["name"] == "Demo University"
+
+
+def test_a_credential_issued_on_behalf_of_demo_university_with_a_mandate_in_the_register_passes(
+    make_for: Any, register: Any
+) -> None:
+    from europass.registry.models import Mandate, Organisation
+
+    elsewhere = Organisation.objects.create(
+        slug="elsewhere", legal_name="Elsewhere College", legal_identifier="VATBE-0999999999", country="BE"
+    )
+    Mandate.objects.create(issuer=elsewhere, awarding_body=register, valid_from=dt.date(2020, 1, 1))
+    report = verify_xml(_on_behalf_of_demo(make_for))
+    check = report.check("issuer_accredited")
+    assert check is not None and check.status == CheckStatus.PASSED, check
+    assert check.details["issued_on_behalf_of"] == ["Demo University"]
+    assert report.verdict == "verified"

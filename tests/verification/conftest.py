@@ -83,6 +83,23 @@ def make(pki: DemoPKI) -> Make:
 
 
 @pytest.fixture
+def make_for(pki: DemoPKI) -> Callable[..., bytes]:
+    """Seal with another organisation's certificate under the same trusted demo anchor."""
+    from europass.sealing.demo import issue_certificate, new_key, seal_subject
+    from europass.sealing.keys import SealKey
+
+    def seal(*, org_name: str, org_identifier: str | None, country: str = "BE", **overrides: Any) -> bytes:
+        key = new_key("ec")
+        subject = seal_subject(org_name, org_identifier or "", country)
+        if org_identifier is None:  # a certificate without an organisation identifier
+            subject = x509.Name([a for a in subject if a.oid.dotted_string != "2.5.4.97"])
+        cert = issue_certificate(pki.anchor_cert, pki.anchor_key, subject, key=key)
+        return Sealer(SealKey(key, cert, ())).seal(example_credential(site=SITE, **overrides).to_xml())
+
+    return seal
+
+
+@pytest.fixture
 def ours(make: Make, allocation: Any) -> bytes:
     """A credential of ours: demo body, registered qualification, entry 0 of our status list."""
     return make(status=CredentialStatus(url=allocation.status_list.url, index=allocation.start))

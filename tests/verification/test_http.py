@@ -21,6 +21,7 @@ CODES = [
     "seal_intact",
     "certificate_trusted",
     "seal_qualified",
+    "sealer_is_issuer",
     "not_expired",
     "not_revoked",
     "issuer_accredited",

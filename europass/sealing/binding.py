@@ -1,0 +1,166 @@
+"""Whether the seal belongs to the awarding body the credential names (the ``sealer_is_issuer`` check).
+
+Anyone with a certificate under a trusted authority can seal any document. What makes a seal vouch for the
+awarding body named inside is its certificate's ``organizationIdentifier`` (OID 2.5.4.97, ETSI EN 319 412-1, e.g.
+``VATFR-12345678901``): it must be the legal identifier of that awarding body. The Commission's issuer copies the
+issuer data from the certificate for the same reason. For an organisation in our register, the certificate must
+also be one the register records as that organisation's: its registered legal identifier, the identifier of one of
+its registered seal certificates, or that very certificate.
+
+A certificate without an organisation identifier cannot prove whose seal it is: unless the register records that
+certificate as the awarding body's, the check is a warning (not a failure). Certificates made before ETSI EN
+319 412-1 (2016) carry none, and a genuine credential sealed with one is not a forgery; but the warning keeps the
+verdict below "verified", and the accreditation check does not vouch for a body the seal is not bound to.
+
+Pure functions: the register's facts are passed in (``RegisteredBody``), so this module imports no Django app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from europass.credentials.model import AwardingBody, Credential
+
+from .report import Check, CheckStatus, SealInfo
+
+CODE = "sealer_is_issuer"
+
+
+def normalise_identifier(value: str | None) -> str:
+    """Identifiers compare without spaces and case: ``vatfr-123 456`` is ``VATFR-123456``."""
+    return "".join((value or "").split()).upper()
+
+
+def same_legal_person(a: str | None, b: str | None) -> bool:
+    return bool(normalise_identifier(a)) and normalise_identifier(a) == normalise_identifier(b)
+
+
+def claimed_identifiers(body: AwardingBody) -> frozenset[str]:
+    """Every legal identifier the credential gives for the body (registration, eIDAS identifiers, VAT)."""
+    return frozenset(
+        normalise_identifier(i) for i in (body.legal_identifier, *body.identifiers) if normalise_identifier(i)
+    )
+
+
+@dataclass(frozen=True)
+class RegisteredBody:
+    """What the register records about the awarding body: its name, legal identifier, the organisation
+    identifiers and fingerprints (SHA-256 hex) of its registered seal certificates."""
+
+    name: str
+    legal_identifier: str
+    seal_identifiers: frozenset[str] = field(default_factory=frozenset)
+    seal_fingerprints: frozenset[str] = field(default_factory=frozenset)
+
+    def identifiers(self) -> frozenset[str]:
+        return frozenset(
+            normalise_identifier(i)
+            for i in (self.legal_identifier, *self.seal_identifiers)
+            if normalise_identifier(i)
+        )
+
+
+@dataclass(frozen=True)
+class Binding:
+    status: CheckStatus
+    en: str
+    fr: str
+
+    @property
+    def bound(self) -> bool:
+        return self.status == CheckStatus.PASSED
+
+
+def _names(body: AwardingBody) -> str:
+    return body.name.get("en") or body.legal_identifier or body.id or "?"
+
+
+def bind(credential: Credential, seal: SealInfo | None, registered: RegisteredBody | None = None) -> Binding:
+    body = credential.awarding_body
+    name = _names(body)
+    if seal is None:
+        return Binding(
+            CheckStatus.NOT_APPLICABLE,
+            "Not checked: the seal could not be read.",
+            "Non vérifié : le cachet n'a pas pu être lu.",
+        )
+    sealer = normalise_identifier(str(seal.certificate.get("organization_identifier") or ""))
+    fingerprint = str(seal.certificate.get("sha256") or "").lower()
+    claimed = claimed_identifiers(body)
+    registered_certificate = registered is not None and fingerprint in registered.seal_fingerprints
+    if registered is not None and registered_certificate:
+        return Binding(
+            CheckStatus.PASSED,
+            f"Sealed by {name} itself: the register records this seal certificate as its own.",
+            f"Scellé par {name} lui-même : le registre enregistre ce certificat de cachet comme le sien.",
+        )
+    if not sealer:
+        return Binding(
+            CheckStatus.WARNING,
+            f"The seal certificate names no organisation identifier, so nothing proves that the seal is {name}'s "
+            "own: the credential may have been sealed by another organisation.",
+            f"Le certificat du cachet ne porte pas d'identifiant d'organisation : rien ne prouve que le cachet "
+            f"soit celui de {name} ; le titre a pu être scellé par un autre organisme.",
+        )
+    if not claimed:
+        return Binding(
+            CheckStatus.WARNING,
+            f"The credential gives no legal identifier for its awarding body ({name}): nothing ties the seal "
+            f"({sealer}) to it.",
+            f"Le titre ne donne aucun identifiant légal pour son organisme ({name}) : rien ne relie le cachet "
+            f"({sealer}) à celui-ci.",
+        )
+    if sealer not in claimed:
+        shown = ", ".join(sorted(claimed))
+        return Binding(
+            CheckStatus.FAILED,
+            f"Sealed by another organisation: the seal certificate belongs to {sealer}, while the credential "
+            f"names {name} ({shown}) as its awarding body.",
+            f"Scellé par un autre organisme : le certificat du cachet appartient à {sealer}, alors que le titre "
+            f"désigne {name} ({shown}) comme organisme.",
+        )
+    if registered is not None and sealer not in registered.identifiers():
+        return Binding(
+            CheckStatus.FAILED,
+            f"The seal ({sealer}) is not one the register records for {registered.name} "
+            f"({registered.legal_identifier}).",
+            f"Le cachet ({sealer}) n'est pas l'un de ceux que le registre enregistre pour {registered.name} "
+            f"({registered.legal_identifier}).",
+        )
+    return Binding(
+        CheckStatus.PASSED,
+        f"Sealed by the awarding body itself: the seal certificate's organisation identifier ({sealer}) is "
+        f"{name}'s" + (", as the register records." if registered is not None else "."),
+        f"Scellé par l'organisme lui-même : l'identifiant d'organisation du certificat ({sealer}) est celui de "
+        f"{name}" + (", comme l'enregistre le registre." if registered is not None else "."),
+    )
+
+
+def check(credential: Credential, seal: SealInfo | None, registered: RegisteredBody | None = None) -> Check:
+    binding = bind(credential, seal, registered)
+    details: dict[str, object] = {
+        "awarding_body": credential.awarding_body.name.get("en") or credential.awarding_body.id,
+        "awarding_body_identifiers": sorted(claimed_identifiers(credential.awarding_body)),
+        "seal_organization_identifier": (seal.certificate.get("organization_identifier") if seal else None),
+    }
+    if registered is not None:
+        details["register"] = {"name": registered.name, "legal_identifier": registered.legal_identifier}
+    return Check.of(CODE, binding.status, binding.en, binding.fr, **details)
+
+
+def other_awarding_bodies(credential: Credential) -> list[AwardingBody]:
+    """The bodies named in awarding processes that are not the issuer (a credential issued on their behalf)."""
+    seen: dict[str, AwardingBody] = {}
+    for achievement in credential.achievements:
+        body = achievement.awarded_by
+        if body is not None and not same_legal_person(
+            body.legal_identifier, credential.awarding_body.legal_identifier
+        ):
+            seen.setdefault(body.id, body)
+    return list(seen.values())
+
+
+def identifiers_match(certificate_identifier: str | None, identifiers: Iterable[str]) -> bool:
+    wanted = normalise_identifier(certificate_identifier)
+    return bool(wanted) and any(normalise_identifier(i) == wanted for i in identifiers)
