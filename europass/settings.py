@@ -297,6 +297,9 @@ FETCH_TIMEOUT_SECONDS: float = env.float("FETCH_TIMEOUT_SECONDS", default=3.0)
 FETCH_MAX_BYTES: int = env.int("FETCH_MAX_BYTES", default=1024 * 1024)
 # Never on in production: lets the status fetcher reach loopback and private addresses (tests, closed networks).
 FETCH_ALLOW_PRIVATE_ADDRESSES: bool = env.bool("FETCH_ALLOW_PRIVATE_ADDRESSES", default=False)
+# Seal certificates' CRLs / OCSP answers fetched when a seal carries none: size cap and how long they are kept.
+REVOCATION_MAX_BYTES: int = env.int("REVOCATION_MAX_BYTES", default=5 * 1024 * 1024)
+REVOCATION_CACHE_SECONDS: int = env.int("REVOCATION_CACHE_SECONDS", default=3600)
 STATUS_CACHE_SECONDS: int = env.int("STATUS_CACHE_SECONDS", default=300)
 
 LOGGING = {

@@ -292,6 +292,29 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
     )
 
 
+# --- the seal certificate's revocation --------------------------------------------------------------------------
+
+
+def revocation_get(url: str, accept: str) -> bytes:
+    """A CRL or OCSP answer from a seal certificate's authority: through the guarded fetcher (never an internal
+    address, short timeouts, size cap), cached for ``REVOCATION_CACHE_SECONDS`` (failures for a minute)."""
+    key = "verification:revocation:" + hashlib.sha256(url.encode()).hexdigest()
+    cached = cache.get(key)
+    if isinstance(cached, dict):
+        raise FetchError(str(cached.get("reason", "cached")), str(cached.get("message", "")))
+    if isinstance(cached, bytes):
+        return cached
+    try:
+        body = fetch_public(
+            url, accept=accept, max_bytes=int(getattr(settings, "REVOCATION_MAX_BYTES", 5 * 1024 * 1024))
+        ).body
+    except FetchError as error:
+        cache.set(key, {"reason": error.reason, "message": str(error)}, timeout=60)
+        raise
+    cache.set(key, body, timeout=int(getattr(settings, "REVOCATION_CACHE_SECONDS", 3600)))
+    return body
+
+
 # --- the register -----------------------------------------------------------------------------------------------
 
 
@@ -595,6 +618,7 @@ def verify_xml(
         schema=schema_validator(),
         extra_checks=EXTRA_CHECKS,
         now=now,
+        revocation_fetch=revocation_get,
     )
 
 

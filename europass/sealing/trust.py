@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
-from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, ValidationError
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, RevokedError, ValidationError
 
 T = TypeVar("T")
 _executor = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="certvalidator")
@@ -54,6 +54,7 @@ class PathResult:
     reasons: dict[str, str] = field(default_factory=dict)
     expired_since: bool = False
     not_yet_valid: bool = False
+    revoked: bool = False
     window: tuple[dt.datetime, dt.datetime] | None = None
 
     def reason(self, lang: str = "en") -> str:
@@ -224,6 +225,16 @@ class TrustStore:
                 reasons={
                     "en": "The seal certificate was not yet valid at the signing time.",
                     "fr": "Le certificat du cachet n'était pas encore valide au moment de la signature.",
+                },
+            )
+        if isinstance(error, RevokedError):
+            when = f"{error.revocation_dt:%Y-%m-%d}"
+            return PathResult(
+                False,
+                revoked=True,
+                reasons={
+                    "en": f"The seal certificate had been revoked (on {when}) when the seal was made.",
+                    "fr": f"Le certificat du cachet avait été révoqué (le {when}) quand le cachet a été apposé.",
                 },
             )
         if isinstance(error, PathBuildingError):

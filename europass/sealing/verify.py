@@ -28,7 +28,7 @@ from europass.credentials.model import Credential, find_credential_element
 from europass.credentials.schema import SchemaValidator
 from europass.credentials.xmlsafe import parse_xml
 
-from . import binding
+from . import binding, revocation
 from .certificates import qc_statements, summarize
 from .errors import SealingError
 from .report import ORDER, Check, CheckStatus, SealInfo, VerificationReport
@@ -359,11 +359,22 @@ def verify(
     schema: SchemaValidator | None = None,
     extra_checks: Sequence[ExtraCheck] = (),
     now: dt.datetime | None = None,
+    revocation_fetch: revocation.Fetch | None = None,
 ) -> VerificationReport:
+    """``revocation_fetch`` asks a seal certificate's authority for its status when the seal carries no OCSP
+    response or CRL (the caller applies the network rules); without it such a status is reported unchecked."""
     now = now or dt.datetime.now(dt.UTC)
     checks: dict[str, Check] = {}
     try:
-        return _verify(data, trust, schema=schema, extra_checks=extra_checks, now=now, checks=checks)
+        return _verify(
+            data,
+            trust,
+            schema=schema,
+            extra_checks=extra_checks,
+            now=now,
+            checks=checks,
+            revocation_fetch=revocation_fetch,
+        )
     except Exception:  # the promise: nothing escapes
         log.exception("verification failed unexpectedly")
         checks.setdefault(
@@ -402,6 +413,7 @@ def _verify(
     extra_checks: Sequence[ExtraCheck],
     now: dt.datetime,
     checks: dict[str, Check],
+    revocation_fetch: revocation.Fetch | None = None,
 ) -> VerificationReport:
     try:
         root = parse_xml(data)
@@ -487,7 +499,9 @@ def _verify(
         algorithm=sig.algorithm,
     )
     moment = proven or now
-    path = _certificate_check(trust, sig, stamp_certs, moment, source, certificate_details, checks)
+    path = _certificate_check(
+        trust, sig, stamp_certs, moment, source, certificate_details, checks, revocation_fetch
+    )
     qc = qc_statements(sig.certificate_der) if certificate else None
     level = "untrusted"
     if path.trusted:
@@ -592,6 +606,7 @@ def _certificate_check(
     source: str,
     details: dict[str, object],
     checks: dict[str, Check],
+    revocation_fetch: revocation.Fetch | None = None,
 ) -> PathResult:
     if not _key_usage_ok(sig.certificate_der):
         checks["certificate_trusted"] = Check.of(
@@ -602,8 +617,20 @@ def _certificate_check(
             certificate=details,
         )
         return PathResult(False)
+    ocsps, crls, status = list(sig.ocsps), list(sig.crls), "seal"
+    if not ocsps and not crls:
+        status = "none_published"
+        if revocation.pointers(sig.certificate_der):
+            status = "unavailable"
+            if revocation_fetch is not None:
+                anchors = [a.certificate_der for a in trust.anchors]
+                fetched = revocation.fetch(
+                    sig.certificate_der, [*sig.certificates, *anchors], revocation_fetch
+                )
+                if fetched:
+                    ocsps, crls, status = list(fetched.ocsps), list(fetched.crls), "fetched"
     path = trust.validate(
-        sig.certificate_der, [*sig.certificates, *stamp_certs], moment=moment, ocsps=sig.ocsps, crls=sig.crls
+        sig.certificate_der, [*sig.certificates, *stamp_certs], moment=moment, ocsps=ocsps, crls=crls
     )
     at = f"{moment:%Y-%m-%d %H:%M} UTC"
     if not path.trusted:
@@ -614,6 +641,7 @@ def _certificate_check(
             path.reason("fr"),
             certificate=details,
             judged_at=moment,
+            revocation=status,
         )
         return path
     en = f"The seal certificate was valid and trusted at the signing time ({at}"
@@ -630,9 +658,12 @@ def _certificate_check(
         fr += " ; il a expiré depuis, ce qui n'affecte pas les titres scellés auparavant."
     else:
         en, fr = en + ".", fr + "."
+    how_en, how_fr = REVOCATION_SOURCES[status]
+    en, fr = f"{en} {how_en}", f"{fr} {how_fr}"
+    fine = (source == "timestamp" or not path.expired_since) and status != "unavailable"
     checks["certificate_trusted"] = Check.of(
         "certificate_trusted",
-        CheckStatus.PASSED if source == "timestamp" or not path.expired_since else CheckStatus.WARNING,
+        CheckStatus.PASSED if fine else CheckStatus.WARNING,
         en,
         fr,
         certificate=details,
@@ -640,5 +671,26 @@ def _certificate_check(
         path=list(path.path),
         judged_at=moment,
         expired_since=path.expired_since,
+        revocation=status,
     )
     return path
+
+
+REVOCATION_SOURCES = {  # how the seal certificate's revocation status was known: (English, French)
+    "seal": (
+        "Not revoked, according to the OCSP / CRL data the seal carries.",
+        "Non révoqué, selon les données OCSP / LCR que porte le cachet.",
+    ),
+    "fetched": (
+        "Not revoked, according to its certificate authority (asked just now).",
+        "Non révoqué, selon son autorité de certification (interrogée à l'instant).",
+    ),
+    "none_published": (
+        "Its authority publishes no revocation service for it.",
+        "Son autorité ne publie aucun service de révocation pour lui.",
+    ),
+    "unavailable": (
+        "Whether it has been revoked could not be checked: its authority's CRL / OCSP service could not be reached.",
+        "Sa révocation n'a pas pu être vérifiée : le service LCR / OCSP de son autorité est injoignable.",
+    ),
+}
