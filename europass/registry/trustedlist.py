@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from europass.core.errors import ApplicationError, error_text
 from europass.credentials.errors import CredentialError
+from europass.credentials.model import canonical_view
 from europass.credentials.xmlsafe import parse_xml
 
 TSL_NS = "http://uri.etsi.org/02231/v2#"
@@ -104,7 +105,8 @@ def parse(data: bytes) -> tuple[TrustedList, Any]:
             _("This is not an ETSI TS 119 612 trusted list (TrustServiceStatusList in %(ns)s).")
             % {"ns": TSL_NS}
         )
-    info = root.find("tsl:SchemeInformation", NS)
+    view = canonical_view(root)  # read what the signature covers: text split by comments reads whole
+    info = view.find("tsl:SchemeInformation", NS)
     if info is None:
         raise TrustedListError(_("The trusted list has no SchemeInformation."))
     trusted = TrustedList(
@@ -115,7 +117,7 @@ def parse(data: bytes) -> tuple[TrustedList, Any]:
         operator=_name(info, "tsl:SchemeOperatorName"),
         signed=root.find("ds:Signature", NS) is not None,
     )
-    for provider in root.iterfind("tsl:TrustServiceProviderList/tsl:TrustServiceProvider", NS):
+    for provider in view.iterfind("tsl:TrustServiceProviderList/tsl:TrustServiceProvider", NS):
         provider_name = _name(provider, "tsl:TSPInformation/tsl:TSPName")
         for service in provider.iterfind("tsl:TSPServices/tsl:TSPService", NS):
             trusted.services.append(_service(provider_name, service, trusted.problems))
