@@ -155,6 +155,14 @@ def visual_context(
                     "outcomes": outcomes,
                     "grade": achievement.grade or "",
                     "awarded_on": achievement.awarded_on,
+                    "awarded_by": (
+                        {
+                            "name": _bilingual(achievement.awarded_by.name, lang, credential_lang),
+                            "identifier": achievement.awarded_by.legal_identifier or "",
+                        }
+                        if achievement.awarded_by
+                        else None
+                    ),
                 }
             )
         name = _bilingual(body.name, lang, credential_lang)
