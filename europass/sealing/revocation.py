@@ -14,6 +14,7 @@ import base64
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote
 
 from asn1crypto import x509 as asn1_x509
@@ -53,6 +54,7 @@ def _http(urls: Sequence[str | None]) -> tuple[str, ...]:
     return tuple(u for u in urls if u and u.lower().startswith(("http://", "https://")))[:MAX_POINTERS]
 
 
+@lru_cache(maxsize=512)
 def pointers(cert_der: bytes) -> Pointers:
     """The HTTP(S) CRL distribution points and OCSP responders the certificate names."""
     try:
