@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from europass.core.downloads import attachment
 from europass.core.errors import ApplicationError
 
 from . import selectors
@@ -156,7 +157,9 @@ class BatchExportZipApi(APIView):
         batch = selectors.batch_for(request.user, public_id)
         export = selectors.export_for(batch, export_id)
         path = ready_file(export)
-        return FileResponse(path.open("rb"), as_attachment=True, filename=download_name(export))
+        return attachment(
+            FileResponse(path.open("rb"), content_type="application/zip"), download_name(export)
+        )
 
 
 class BatchCredentialsApi(APIView):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from europass.accounts.selectors import is_organisation_admin, organisations_of
+from europass.core.downloads import XLSX, attachment, stem_of
 from europass.core.errors import ApplicationError
 from europass.core.pages import pages_errors
 from europass.registry.selectors import accredited_qualifications
@@ -38,8 +39,6 @@ from .services.revocation import credential_revoke
 from .services.seals import seal_expires_soon, seal_install
 from .sheets import annotate_xlsx, build_template_csv, build_template_xlsx, read_sheet, validate_sheet
 from .sheets.limits import SheetLimits
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _lang() -> str:
@@ -115,8 +114,7 @@ def sheet_template(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         response = HttpResponse(
             build_template_xlsx(qualification_codes=codes, lang=_lang()), content_type=XLSX
         )
-    response["Content-Disposition"] = f'attachment; filename="credentials-{organisation.slug}.{fmt}"'
-    return response
+    return attachment(response, f"credentials-{organisation.slug}.{fmt}")
 
 
 @login_required
@@ -220,9 +218,8 @@ def batch_annotated(request: HttpRequest, public_id: str) -> HttpResponse:
         raw, organisation=batch.organisation, already_issued=already_issued(batch.organisation)
     )
     response = HttpResponse(annotate_xlsx(raw, validation, lang=_lang()), content_type=XLSX)
-    stem = batch.filename.rsplit(".", 1)[0] or "sheet"
-    response["Content-Disposition"] = f'attachment; filename="{stem}-checked.xlsx"'
-    return response
+    # The uploader's file name, made safe by attachment().
+    return attachment(response, f"{stem_of(batch.filename) or 'sheet'}-checked.xlsx")
 
 
 @login_required
@@ -238,8 +235,7 @@ def batch_zip(request: HttpRequest, public_id: str) -> HttpResponse:
         for credential in sealed.only("public_id", "row_number", "xml").iterator(chunk_size=500):
             archive.writestr(f"{member_name(credential)}.xml", bytes(credential.xml or b""))
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="batch-{batch.public_id}.zip"'
-    return response
+    return attachment(response, f"batch-{batch.public_id}.zip")
 
 
 @login_required
@@ -271,12 +267,8 @@ def batch_export_download(request: HttpRequest, public_id: str, export_id: str) 
     batch = selectors.batch_for(request.user, public_id)
     export = selectors.export_for(batch, export_id)
     path = ready_file(export)
-    return FileResponse(  # type: ignore[return-value]  # streamed, a response all the same
-        path.open("rb"),
-        as_attachment=True,
-        filename=download_name(export),
-        content_type="application/zip",
-    )
+    response = FileResponse(path.open("rb"), content_type="application/zip")
+    return attachment(response, download_name(export))  # type: ignore[return-value]  # streamed, a response all the same
 
 
 @login_required
@@ -307,8 +299,7 @@ def credential_xml(request: HttpRequest, public_id: str) -> HttpResponse:
     if not credential.xml:
         return redirect("issuing:credential", public_id=credential.public_id)
     response = HttpResponse(bytes(credential.xml), content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="credential-{credential.public_id}.xml"'
-    return response
+    return attachment(response, f"credential-{credential.public_id}.xml")
 
 
 @login_required

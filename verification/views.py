@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from europass.core.downloads import attachment
 from europass.core.errors import ApplicationError
 from europass.core.throttling import rate_limited
 
@@ -124,8 +125,7 @@ def report_json(request: HttpRequest, token: str) -> HttpResponse:
     report = verify_xml(_kept(token))
     body = {"checked_at": timezone.now().isoformat(), **report.to_dict(_lang())}
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 2})
-    response["Content-Disposition"] = 'attachment; filename="verification-report.json"'
-    return response
+    return attachment(response, "verification-report.json")
 
 
 @never_cache
@@ -135,5 +135,4 @@ def report_pdf_view(request: HttpRequest, token: str) -> HttpResponse:
     report = verify_xml(_kept(token))
     pdf = report_pdf(report, lang=_lang(), checked_at=dt.datetime.now(dt.UTC))
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'attachment; filename="verification-report.pdf"'
-    return response
+    return attachment(response, "verification-report.pdf")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from europass.core.downloads import attachment
 from europass.core.errors import ApplicationError, Gone, NotFound
 from europass.core.pages import pages_errors
 from europass.core.pdf import qr_svg_data_uri
@@ -33,8 +34,7 @@ def _lang() -> str:
 
 
 def _download(data: bytes, *, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = attachment(HttpResponse(data, content_type=content_type), filename)
     response["Cache-Control"] = "private, no-store"
     return response
 
