@@ -128,10 +128,13 @@ REDIS_URL: str = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
+    # Files under var/, shared by the processes of this machine, with atomic add/incr (rate limits count exactly).
+    # Several machines need Redis. MAX_ENTRIES is high so that rate-limit counters are not culled under load.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "europass.core.cache.AtomicFileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": env.int("FILE_CACHE_MAX_ENTRIES", default=20_000)},
         }
     }
 
