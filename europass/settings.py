@@ -232,7 +232,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "europass.core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"verify": env.str("VERIFY_API_RATE", default="600/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "verify": env.str("VERIFY_API_RATE", default="600/min"),
+        # Per citizen (page and API together): uploads are verified, and a citizen's wallet is theirs to fill.
+        "wallet_upload": env.str("WALLET_UPLOAD_RATE", default="60/hour"),
+        # Per client: a PDF carrying a share link is rendered on each download (it is never stored).
+        "wallet_share_pdf": env.str("WALLET_SHARE_PDF_RATE", default="30/min"),
+    },
     # Who a client is, for rate limits: the socket address unless NUM_PROXIES trusted proxies sit in front
     # (then the matching X-Forwarded-For entry). Never the raw header: it is the client's to forge.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
@@ -266,6 +272,8 @@ if not REDIS_URL:
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 ISSUING_CHUNK_SIZE: int = env.int("ISSUING_CHUNK_SIZE", default=100)
+# Wallet: how many credentials a citizen may upload (those issued to them do not count).
+WALLET_MAX_UPLOADED_CREDENTIALS: int = env.int("WALLET_MAX_UPLOADED_CREDENTIALS", default=500)
 # How long batch zips of XML and PDF are kept.
 ISSUING_EXPORT_KEEP_DAYS: int = env.int("ISSUING_EXPORT_KEEP_DAYS", default=7)
 # Batch zips of XML and PDF, written by the workers and read by the web server: a folder both share, never served

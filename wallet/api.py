@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, NoReturn
 
 from django.http import HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from europass.core.errors import ApplicationError
+from europass.core.throttling import WindowedScopedThrottle
 
 from . import presenting, selectors, services, views
 from .forms import MAX_UPLOAD_BYTES
@@ -43,7 +44,10 @@ class WalletCredentialOutput(serializers.Serializer[Any]):
 
 class ShareLinkOutput(serializers.Serializer[Any]):
     id = serializers.UUIDField(source="public_id")
-    url = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(
+        help_text="The public address, given once in the answer that creates the link (its token is stored "
+        "hashed); null afterwards."
+    )
     purpose = serializers.CharField()
     note = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -52,8 +56,9 @@ class ShareLinkOutput(serializers.Serializer[Any]):
     view_count = serializers.IntegerField()
     last_viewed_at = serializers.DateTimeField(allow_null=True)
 
-    def get_url(self, link: ShareLink) -> str:
-        return presenting.share_url(link)
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_url(self, link: ShareLink) -> str | None:
+        return presenting.share_url(link) if link.token else None
 
 
 class ShareLinkInput(serializers.Serializer[Any]):
@@ -74,6 +79,13 @@ def _card(credential: WalletCredential, lang: str) -> selectors.Card:
 
 class CredentialListApi(APIView):
     parser_classes = [MultiPartParser]
+    throttle_scope = views.UPLOAD_SCOPE  # uploads only, per citizen, counted with the upload page
+
+    def get_throttles(self) -> list[Any]:
+        return [WindowedScopedThrottle()] if self.request.method == "POST" else []
+
+    def throttled(self, request: Request, wait: float | None) -> NoReturn:
+        raise exceptions.Throttled(wait, detail=views.upload_wait_message(wait or 1))
 
     @extend_schema(responses=WalletCredentialOutput(many=True), summary="List the credentials of my wallet")
     def get(self, request: Request) -> Response:
@@ -86,6 +98,10 @@ class CredentialListApi(APIView):
         responses={
             201: WalletCredentialOutput,
             400: OpenApiResponse(description="Broken seal or unreadable file"),
+            409: OpenApiResponse(
+                description="Already in the wallet, or the wallet holds the most uploads it can"
+            ),
+            429: OpenApiResponse(description="Too many uploads for now: retry after the Retry-After seconds"),
         },
     )
     def post(self, request: Request) -> Response:
@@ -152,7 +168,11 @@ class ShareLinkListApi(APIView):
         credential = selectors.credential_of(request.user, public_id)  # type: ignore[arg-type]
         return Response(ShareLinkOutput(selectors.share_links_of(credential), many=True).data)
 
-    @extend_schema(summary="Create a share link", request=ShareLinkInput, responses={201: ShareLinkOutput})
+    @extend_schema(
+        summary="Create a share link (its address is in this answer only)",
+        request=ShareLinkInput,
+        responses={201: ShareLinkOutput},
+    )
     def post(self, request: Request, public_id: uuid.UUID) -> Response:
         credential = selectors.credential_of(request.user, public_id)  # type: ignore[arg-type]
         data = ShareLinkInput(data=request.data)

@@ -86,6 +86,9 @@ class ClaimToken(models.Model):
 
 
 class ShareLink(models.Model):
+    """A public link to one credential, made by its holder with a lifetime they chose: only the token's SHA-256
+    is stored (``wallet.tokens.token_hash``), so the link's address can be shown once, when it is created."""
+
     class Purpose(models.TextChoices):
         SHARE = "share", _("Share link")
         PDF = "pdf", _("QR code of the PDF")
@@ -95,7 +98,7 @@ class ShareLink(models.Model):
     credential = models.ForeignKey(
         WalletCredential, on_delete=models.SET_NULL, null=True, blank=True, related_name="share_links"
     )
-    token = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
     purpose = models.CharField(max_length=5, choices=Purpose.choices, default=Purpose.SHARE)
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -108,6 +111,9 @@ class ShareLink(models.Model):
         verbose_name = _("share link")
         verbose_name_plural = _("share links")
         ordering = ["-created_at", "-id"]
+
+    # The token in clear: known only to the instance ``share_link_create`` returns (never stored, never loaded).
+    token: str = ""
 
     def __str__(self) -> str:
         return f"share link {self.public_id}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -18,7 +19,7 @@ from europass.credentials.model import Credential
 
 from .models import CredentialPdf, ShareLink, WalletCredential
 from .selectors import credential_status, revoked_flags, status_of
-from .services import pdf_link_for, verify_file
+from .services import verify_file
 from .summary import parse_credential
 
 if TYPE_CHECKING:
@@ -67,23 +68,47 @@ def visual_for(
 
 
 def share_url(link: ShareLink) -> str:
+    """The public address of a share link: known only where its token is (at creation, or from the link's own
+    address), since the database keeps only the token's hash."""
+    if not link.token:
+        raise ValueError("the address of a share link is known only where its token is")
     return settings.SITE_URL + reverse("wallet:share", kwargs={"token": link.token})
 
 
-def pdf_for_xml(*, xml: bytes, qr_url: str, lang: str, report: VerificationReport | None = None) -> bytes:
+def verifier_url() -> str:
+    """Where the QR code of a PDF without a share link leads: the verifier, to which the PDF itself is uploaded."""
+    return settings.SITE_URL + reverse("verification:index")
+
+
+def pdf_for_xml(
+    *,
+    xml: bytes,
+    qr_url: str,
+    lang: str,
+    report: VerificationReport | None = None,
+    link_until: dt.datetime | None = None,
+) -> bytes:
     """Render (no cache): used by the command line and by ``credential_pdf``."""
     report = report or verify_xml(xml)
     signed = report.credential or parse_credential(xml)
     visual = visual_context(signed, seal=report.seal, status=None, lang=lang)
-    return render_pdf(xml=xml, visual=visual, qr_url=qr_url, lang=lang)
+    return render_pdf(xml=xml, visual=visual, qr_url=qr_url, lang=lang, link_until=link_until)
 
 
-def credential_pdf(credential: WalletCredential, *, lang: str) -> bytes:
-    """The PDF of a wallet credential, rendered once and stored, keyed by the XML's SHA-256 (with its QR target,
-    language and the design version). The QR code opens the credential's long-lived PDF share link (live verification); the PDF shows
-    no status badge of its own, since a printed "valid" could outlive a revocation."""
-    link = pdf_link_for(credential)
-    qr_url = share_url(link)
+def credential_pdf(credential: WalletCredential, *, lang: str, link: ShareLink | None = None) -> bytes:
+    """The PDF of a wallet credential. The PDF shows no status badge of its own, since a printed "valid" could
+    outlive a revocation: its QR code gives the live answer.
+
+    Without ``link`` (the holder's own download, the export) the QR code opens the verifier, where the PDF itself
+    is uploaded: no public copy of the credential is made. That PDF is rendered once and stored, keyed by the
+    XML's SHA-256, language and design version. With ``link`` (a share link whose token is known: the PDF of a
+    share page, or one the holder asked for with a new link) the QR code opens THAT link and the PDF says until
+    when; it is rendered on each request and never stored, since it carries the token in clear."""
+    if link is not None:
+        return pdf_for_xml(
+            xml=bytes(credential.xml), qr_url=share_url(link), lang=lang, link_until=link.expires_at
+        )
+    qr_url = verifier_url()
     key = hashlib.sha256(f"{credential.xml_sha256}|{qr_url}|{lang}|{design_version()}".encode()).hexdigest()
     cached = CredentialPdf.objects.filter(key=key).values_list("pdf", flat=True).first()
     if cached is not None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +22,7 @@ from europass.core.errors import ApplicationError, Conflict, Gone, NotFound
 
 from .models import ClaimToken, CredentialPdf, ShareLink, WalletCredential
 from .summary import Summary, parse_credential, summarize
+from .tokens import new_token, token_hash
 
 if TYPE_CHECKING:
     from europass.sealing.report import VerificationReport
@@ -33,11 +32,6 @@ log = logging.getLogger(__name__)
 CLAIM_VALIDITY = dt.timedelta(days=90)
 SHARE_DEFAULT_DAYS = 30
 SHARE_MAX_DAYS = 365
-PDF_LINK_YEARS = 10
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _verified_user(email: str) -> User | None:
@@ -114,7 +108,7 @@ def credential_deliver(
     if user is not None:
         credential_receive(owner=user, xml=xml, source=WalletCredential.Source.ISSUED)
         return "wallet"
-    token = secrets.token_urlsafe(24)
+    token = new_token()
     try:
         with transaction.atomic():
             ClaimToken.objects.create(
@@ -190,9 +184,27 @@ def verify_file(*, data: bytes, filename: str = "") -> VerificationReport:
     return verify_upload(data=data, filename=filename)
 
 
+def _room_for_an_upload(owner: User) -> None:
+    """A wallet keeps at most ``WALLET_MAX_UPLOADED_CREDENTIALS`` credentials its holder uploaded (those issued to
+    them do not count)."""
+    limit: int = settings.WALLET_MAX_UPLOADED_CREDENTIALS
+    if WalletCredential.objects.filter(owner=owner, source=WalletCredential.Source.UPLOADED).count() >= limit:
+        raise Conflict(
+            _(
+                "Your wallet already keeps %(limit)s credentials you uploaded, the most it can hold. Remove some "
+                "you no longer need before uploading another."
+            )
+            % {"limit": limit},
+            code="upload_limit_reached",
+        )
+
+
 def credential_upload(*, owner: User, data: bytes, filename: str = "") -> UploadResult:
     """Verify an uploaded XML (or one of our PDFs) first; refuse a broken seal with the reason, keep an untrusted
-    issuer's credential with a visible warning."""
+    issuer's credential with a visible warning. A full wallet (``WALLET_MAX_UPLOADED_CREDENTIALS``) refuses it
+    before any verification; the pages and the API also limit how often a citizen uploads (``WALLET_UPLOAD_RATE``).
+    """
+    _room_for_an_upload(owner)
     report = verify_file(data=data, filename=filename)
     checks = {check.code: check for check in report.checks}
     for code in REFUSING_CHECKS:
@@ -219,9 +231,13 @@ def credential_upload(*, owner: User, data: bytes, filename: str = "") -> Upload
 
     xml = xml_of_upload(data)
     summary = summarize(report.credential, xml)
-    credential, created = _store(
-        owner=owner, xml=xml, source=WalletCredential.Source.UPLOADED, summary=summary, warning=warning
-    )
+    with transaction.atomic():
+        # One upload of this citizen at a time counts and stores, so concurrent uploads cannot pass the bound.
+        list(User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
+        _room_for_an_upload(owner)
+        credential, created = _store(
+            owner=owner, xml=xml, source=WalletCredential.Source.UPLOADED, summary=summary, warning=warning
+        )
     if not created:
         raise Conflict(_("This credential is already in your wallet."), code="already_in_wallet")
     return UploadResult(credential=credential, report=report, created=created)
@@ -255,24 +271,30 @@ def share_link_create(
     note: str = "",
     purpose: str = ShareLink.Purpose.SHARE,
 ) -> ShareLink:
+    """A public link to ``credential``, made knowingly by its holder, ending when they chose (a year at most).
+
+    Only the token's hash is stored: the returned instance alone carries ``token`` in clear, for the holder to
+    see (or print in a PDF) once."""
     now = timezone.now()
     if expires_at is None:
         expires_at = now + dt.timedelta(days=SHARE_DEFAULT_DAYS if days is None else days)
-    if purpose == ShareLink.Purpose.SHARE:
-        if expires_at <= now:
-            raise ApplicationError(_("Choose an expiry date in the future."), code="share_expiry_past")
-        if expires_at > now + dt.timedelta(days=SHARE_MAX_DAYS, hours=1):
-            raise ApplicationError(_("A share link can last at most one year."), code="share_expiry_too_far")
+    if expires_at <= now:
+        raise ApplicationError(_("Choose an expiry date in the future."), code="share_expiry_past")
+    if expires_at > now + dt.timedelta(days=SHARE_MAX_DAYS, hours=1):
+        raise ApplicationError(_("A share link can last at most one year."), code="share_expiry_too_far")
     if len(note) > 200:
         raise ApplicationError(_("The note can be at most 200 characters long."), code="share_note_too_long")
-    return ShareLink.objects.create(
+    token = new_token()
+    link = ShareLink.objects.create(
         owner=credential.owner,
         credential=credential,
-        token=secrets.token_urlsafe(24),
+        token_hash=token_hash(token),
         purpose=purpose,
         note=note.strip(),
         expires_at=expires_at,
     )
+    link.token = token
+    return link
 
 
 def share_link_revoke(*, link: ShareLink) -> None:
@@ -280,8 +302,15 @@ def share_link_revoke(*, link: ShareLink) -> None:
 
 
 def share_link_open(*, token: str) -> ShareLink:
-    """The live link behind a token, counting the view; NotFound for an unknown token, Gone when it has ended."""
-    link = ShareLink.objects.select_related("credential").filter(token=token).first() if token else None
+    """The live link behind a token, counting the view; NotFound for an unknown token, Gone when it has ended.
+
+    Everything public goes through here (the share page, its downloads, the verifier opening the link): a link
+    that ended opens nothing."""
+    link = (
+        ShareLink.objects.select_related("credential").filter(token_hash=token_hash(token)).first()
+        if token
+        else None
+    )
     if link is None:
         raise NotFound(_("This share link does not exist. Check that you copied the whole link."))
     now = timezone.now()
@@ -290,28 +319,11 @@ def share_link_open(*, token: str) -> ShareLink:
     if link.expires_at <= now:
         raise Gone(_("This share link has expired. Ask the holder for a new one."))
     ShareLink.objects.filter(pk=link.pk).update(view_count=F("view_count") + 1, last_viewed_at=now)
+    link.token = token
     return link
 
 
-def pdf_link_for(credential: WalletCredential) -> ShareLink:
-    """The long-lived link printed as a QR code on the credential's PDF (one live link per credential)."""
-    now = timezone.now()
-    link = (
-        ShareLink.objects.filter(
-            credential=credential, purpose=ShareLink.Purpose.PDF, revoked_at__isnull=True, expires_at__gt=now
-        )
-        .order_by("-created_at")
-        .first()
-    )
-    if link is not None:
-        return link
-    until = credential.valid_until if credential.valid_until and credential.valid_until > now else None
-    expires = until or now + dt.timedelta(days=365 * PDF_LINK_YEARS)
-    return share_link_create(
-        credential=credential,
-        expires_at=expires,
-        purpose=ShareLink.Purpose.PDF,
-    )
+SHARE_VIEWS = ("wallet:share", "wallet:share-xml", "wallet:share-pdf", "wallet:share-jsonld")
 
 
 def shared_xml_for_path(path: str) -> bytes | None:
@@ -323,7 +335,7 @@ def shared_xml_for_path(path: str) -> bytes | None:
         match = resolve(path)
     except Resolver404:
         return None
-    if match.view_name not in ("wallet:share", "wallet:share-xml", "wallet:share-pdf"):
+    if match.view_name not in SHARE_VIEWS:
         return None
     link = share_link_open(token=match.kwargs["token"])
     return bytes(link.credential.xml) if link.credential is not None else None

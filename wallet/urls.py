@@ -19,4 +19,5 @@ urlpatterns = [
     path("s/<str:token>/", views.share, name="share"),
     path("s/<str:token>/credential.xml", views.share_xml, name="share-xml"),
     path("s/<str:token>/credential.pdf", views.share_pdf, name="share-pdf"),
+    path("s/<str:token>/credential.jsonld", views.share_jsonld, name="share-jsonld"),
 ]

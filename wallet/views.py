@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib import messages
@@ -12,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +23,7 @@ from europass.core.downloads import attachment
 from europass.core.errors import ApplicationError, Gone, NotFound
 from europass.core.pages import pages_errors
 from europass.core.pdf import qr_svg_data_uri
+from europass.core.throttling import WindowedScopedThrottle, rate_limited
 from europass.credentials.jsonld import to_jsonld
 
 from . import presenting, selectors, services
@@ -49,8 +52,9 @@ def xml_response(credential: WalletCredential) -> HttpResponse:
     )
 
 
-def pdf_response(credential: WalletCredential) -> HttpResponse:
-    pdf = presenting.credential_pdf(credential, lang=_lang())
+def pdf_response(credential: WalletCredential, *, link: ShareLink | None = None) -> HttpResponse:
+    """The credential's PDF: its QR code opens ``link`` (a share link whose token is known), else the verifier."""
+    pdf = presenting.credential_pdf(credential, lang=_lang(), link=link)
     return _download(pdf, filename=f"{_stem(credential)}.pdf", content_type="application/pdf")
 
 
@@ -70,10 +74,37 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "wallet/index.html", {"cards": cards})
 
 
+UPLOAD_SCOPE = "wallet_upload"  # DEFAULT_THROTTLE_RATES["wallet_upload"] (WALLET_UPLOAD_RATE), per citizen
+
+
+def upload_wait_message(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "You have uploaded many credentials in a short time. Please try again in %(minutes)d minute.",
+        "You have uploaded many credentials in a short time. Please try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _upload_wait(request: HttpRequest) -> float | None:
+    """Seconds this citizen must wait before another upload (the page and the API count together), or None."""
+    throttle = WindowedScopedThrottle()
+    if throttle.allow_request(request, SimpleNamespace(throttle_scope=UPLOAD_SCOPE)):
+        return None
+    return max(1.0, throttle.wait() or 1.0)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
+    wait = _upload_wait(request) if request.method == "POST" else None
+    if wait is not None:
+        form.is_valid()
+        form.add_error(None, upload_wait_message(wait))
+        response = render(request, "wallet/upload.html", {"form": form}, status=429)
+        response["Retry-After"] = str(math.ceil(wait))
+        return response
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
         try:
@@ -91,13 +122,21 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(
-    request: HttpRequest, credential: WalletCredential, form: ShareForm | None = None
+    request: HttpRequest,
+    credential: WalletCredential,
+    form: ShareForm | None = None,
+    created: ShareLink | None = None,
 ) -> dict[str, Any]:
+    """The holder's page of one credential. The live share links are listed by their note, expiry and views: their
+    address is known only when one was just ``created`` (its token is stored hashed), and is shown that once."""
     report = presenting.verify_xml(bytes(credential.xml))
-    links = []
+    links: list[dict[str, Any]] = []
     for link in selectors.share_links_of(credential):
-        url = presenting.share_url(link)
-        links.append({"link": link, "url": url, "qr": qr_svg_data_uri(url)})
+        item: dict[str, Any] = {"link": link, "url": "", "qr": ""}
+        if created is not None and link.pk == created.pk:
+            item["url"] = presenting.share_url(created)
+            item["qr"] = qr_svg_data_uri(item["url"])
+        links.append(item)
     return {
         "credential": credential,
         "visual": presenting.visual_for(credential, lang=_lang(), report=report),
@@ -163,16 +202,28 @@ def delete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def share_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     credential = selectors.credential_of(request.user, public_id)  # type: ignore[arg-type]
     form = ShareForm(request.POST)
+    with_pdf = request.POST.get("then") == "pdf"  # "Download a PDF carrying this link"
     if form.is_valid():
         try:
-            services.share_link_create(
-                credential=credential, expires_at=form.expires_at(), note=form.cleaned_data["note"]
+            link = services.share_link_create(
+                credential=credential,
+                expires_at=form.expires_at(),
+                note=form.cleaned_data["note"],
+                purpose=ShareLink.Purpose.PDF if with_pdf else ShareLink.Purpose.SHARE,
             )
         except ApplicationError as error:
             form.add_error("expires_on", error.message)
         else:
-            messages.success(request, _("Share link created. Copy it or show its QR code."))
-            return redirect("wallet:detail", public_id=credential.public_id)
+            if with_pdf:
+                return pdf_response(credential, link=link)
+            # Rendered, not redirected: the address exists only in this response (the token is stored hashed).
+            messages.success(
+                request, _("Share link created. Copy it now or show its QR code: it is shown only this once.")
+            )
+            context = _detail_context(request, credential, created=link)
+            response = render(request, "wallet/detail.html", context, status=201)
+            response["Cache-Control"] = "private, no-store"
+            return response
     return render(request, "wallet/detail.html", _detail_context(request, credential, form), status=400)
 
 
@@ -273,9 +324,20 @@ def share_xml(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
+@rate_limited("wallet_share_pdf")
 def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    """The PDF of a share page: its QR code carries this very link, and no other public link."""
     opened = _open(request, token)
     if isinstance(opened, HttpResponse):
         return opened
     assert opened.credential is not None
-    return pdf_response(opened.credential)
+    return pdf_response(opened.credential, link=opened)
+
+
+@require_GET
+def share_jsonld(request: HttpRequest, token: str) -> HttpResponse:
+    opened = _open(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    assert opened.credential is not None
+    return jsonld_response(opened.credential)

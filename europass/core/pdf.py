@@ -6,6 +6,7 @@ The renderer never fetches anything from the network: only data URIs and this po
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -83,13 +84,19 @@ def local_only_fetcher() -> Any:
     return LocalOnlyFetcher(allowed_protocols=("data", "http", "https"))
 
 
-def render_pdf(*, xml: bytes, visual: dict[str, Any], qr_url: str, lang: str) -> bytes:
-    """Render the credential: A4, its visual representation, a QR code for ``qr_url``, the sealed XML attached."""
+def render_pdf(
+    *, xml: bytes, visual: dict[str, Any], qr_url: str, lang: str, link_until: dt.datetime | None = None
+) -> bytes:
+    """Render the credential: A4, its visual representation, a QR code for ``qr_url``, the sealed XML attached.
+
+    ``qr_url`` is a verifier's page (where the PDF itself is uploaded) unless ``link_until`` is given: then it is
+    a share link that opens this credential, and the PDF says until when."""
     from weasyprint import HTML, Attachment
 
     with translation.override(lang):
         html = render_to_string(
-            "credentials/pdf.html", {"visual": visual, "qr": qr_svg_data_uri(qr_url), "qr_url": qr_url}
+            "credentials/pdf.html",
+            {"visual": visual, "qr": qr_svg_data_uri(qr_url), "qr_url": qr_url, "link_until": link_until},
         )
     document = HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=local_only_fetcher())
     attachment = Attachment(

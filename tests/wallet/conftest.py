@@ -95,6 +95,16 @@ def _wallet_settings(request: pytest.FixtureRequest) -> None:
     from europass.registry.selectors import TRUST_VERSION_KEY
 
     cache.delete(TRUST_VERSION_KEY)  # no trust store of an earlier test is reused
+    # The wallet's rate limits count in the shared cache, per user id (ids repeat from one run to the next): out of
+    # the way here; the tests of those limits set their own rates and start from an empty count.
+    from rest_framework.throttling import ScopedRateThrottle
+
+    rates = {
+        **ScopedRateThrottle.THROTTLE_RATES,
+        "wallet_upload": "100000/hour",
+        "wallet_share_pdf": "100000/min",
+    }
+    request.getfixturevalue("monkeypatch").setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from wallet.services import share_link_create
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"share", "share-xml", "share-pdf"}
+PUBLIC = {"share", "share-xml", "share-pdf", "share-jsonld"}
 OWN_WALLET = {"index", "upload", "export", "wallet-api-credentials"}  # the visitor's own (empty) wallet
 SECRETS = ("Camille Martin", "europassCredential", "Bachelor of Computer Science")
 

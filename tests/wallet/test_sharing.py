@@ -4,25 +4,31 @@ the public page shows the credential and its live verification and nothing else 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from pypdf import PdfReader
 
 from europass.core.errors import ApplicationError
 from europass.status.services import status_set
 from wallet.models import CredentialPdf, ShareLink, WalletCredential
 from wallet.presenting import credential_pdf
-from wallet.services import share_link_create
+from wallet.services import share_link_create, share_link_revoke
 
 pytestmark = pytest.mark.django_db
 
 
-def _create(client: Client, held: Any, **data: str) -> ShareLink:
+def _create(client: Client, held: Any, **data: str) -> tuple[ShareLink, str]:
+    """Create a link on the holder's page: the link, and its address as the page shows it (once)."""
     response = client.post(f"/wallet/c/{held.public_id}/share", data)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return ShareLink.objects.filter(credential=held).latest("created_at")
+    assert response.status_code == 201, response.content.decode()[:2000]
+    urls = re.findall(r'value="([^"]+)"[^>]*data-testid="share-url"', response.content.decode())
+    assert len(urls) == 1
+    return ShareLink.objects.filter(credential=held).latest("created_at"), urls[0]
 
 
 def test_a_share_link_lasts_30_days_by_default_and_at_most_a_year(held: Any) -> None:
@@ -40,16 +46,35 @@ def test_the_holder_creates_a_link_with_a_note_and_sees_its_qr_code_and_views(
 ) -> None:
     client.force_login(held.owner)
     day = (timezone.now() + dt.timedelta(days=10)).date()
-    link = _create(client, held, expires_on=day.isoformat(), note="ACME application")
+    link, url = _create(client, held, expires_on=day.isoformat(), note="ACME application")
     assert link.note == "ACME application" and link.expires_at.date() == day
-    Client().get(f"/wallet/s/{link.token}/")
-    Client().get(f"/wallet/s/{link.token}/")
+    assert url.startswith("http://127.0.0.1:8000/wallet/s/")
+    path = url.removeprefix("http://127.0.0.1:8000")
+    Client().get(path)
+    Client().get(path)
     page = client.get(f"/wallet/c/{held.public_id}/").content.decode()
     assert "ACME application" in page
-    assert f"/wallet/s/{link.token}/" in page
-    assert 'src="data:image/svg+xml' in page
     assert "Views: 2." in page
     assert f"This link stops working on {day:%-d %B %Y}." in page
+    assert "Stop this link now" in page
+
+
+def test_the_address_of_a_link_is_shown_once_when_it_is_created_and_never_again(
+    client: Client, held: Any
+) -> None:
+    client.force_login(held.owner)
+    created = client.post(f"/wallet/c/{held.public_id}/share", {"expires_on": _in_days(5), "note": "bank"})
+    assert created.status_code == 201 and created["Cache-Control"] == "private, no-store"
+    page = created.content.decode()
+    assert 'data-testid="share-url"' in page and 'src="data:image/svg+xml' in page
+    assert "shown only this once" in page
+    later = client.get(f"/wallet/c/{held.public_id}/").content.decode()
+    assert "bank" in later and "Stop this link now" in later
+    assert 'data-testid="share-url"' not in later and "/wallet/s/" not in later
+
+
+def _in_days(days: int) -> str:
+    return (timezone.now() + dt.timedelta(days=days)).date().isoformat()
 
 
 def test_a_link_more_than_a_year_away_is_refused_with_a_message(client: Client, held: Any) -> None:
@@ -127,3 +152,23 @@ def test_deleting_a_credential_removes_it_and_ends_its_share_links(client: Clien
     assert Client().get(f"/wallet/s/{link.token}/").status_code == 410
     assert client.get(f"/wallet/c/{held.public_id}/").status_code == 404
     assert not CredentialPdf.objects.exists()
+
+
+def test_the_holder_may_ask_for_a_pdf_carrying_a_new_link_that_ends_when_they_chose(
+    client: Client, held: Any
+) -> None:
+    client.force_login(held.owner)
+    day = (timezone.now() + dt.timedelta(days=20)).date()
+    response = client.post(
+        f"/wallet/c/{held.public_id}/share", {"expires_on": day.isoformat(), "note": "CV", "then": "pdf"}
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    link = ShareLink.objects.get(credential=held)
+    assert link.purpose == ShareLink.Purpose.PDF and link.expires_at.date() == day and link.note == "CV"
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text().replace("\n", "")
+    (path,) = re.findall(r"/wallet/s/[A-Za-z0-9_-]+/", text)
+    assert f"Thelinkworksuntil{day:%-d%B%Y}." in text.replace(" ", "")
+    assert Client().get(path).status_code == 200
+    share_link_revoke(link=link)
+    assert Client().get(path).status_code == 410
+    assert not CredentialPdf.objects.exists()  # a PDF carrying a token is never stored

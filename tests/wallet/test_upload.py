@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from rest_framework.test import APIClient
 
 from wallet.models import WalletCredential
 from wallet.presenting import credential_pdf
@@ -78,3 +79,69 @@ def test_the_same_credential_twice_is_refused_as_already_there(
     response = _upload(client, "again.xml", sealed_xml)
     assert response.status_code == 400
     assert "already in your wallet" in response.content.decode()
+
+
+def test_a_wallet_full_of_uploads_refuses_another_with_a_clear_message(
+    client: Client, held: Any, trusted: Any, make_sealed: Any, settings: Any
+) -> None:
+    settings.WALLET_MAX_UPLOADED_CREDENTIALS = 2
+    client.force_login(held.owner)  # ``held`` was issued to them: it does not count
+    assert _upload(client, "one.xml", make_sealed()).status_code == 302
+    assert _upload(client, "two.xml", make_sealed()).status_code == 302
+    refused = _upload(client, "three.xml", make_sealed())
+    assert refused.status_code == 400
+    assert "already keeps 2 credentials you uploaded" in refused.content.decode()
+    api = APIClient()
+    api.force_authenticate(held.owner)
+    answer = api.post("/api/v1/wallet/credentials", {"file": SimpleUploadedFile("c.xml", make_sealed())})
+    assert answer.status_code == 409 and answer.json()["error"] == "upload_limit_reached"
+    assert WalletCredential.objects.filter(owner=held.owner).count() == 3
+    uploaded = WalletCredential.objects.filter(owner=held.owner, source=WalletCredential.Source.UPLOADED)
+    assert client.post(f"/wallet/c/{uploaded.first().public_id}/delete").status_code == 302  # type: ignore[union-attr]
+    assert _upload(client, "three.xml", make_sealed()).status_code == 302
+
+
+def test_the_bound_is_checked_before_the_file_is_even_verified(
+    client: Client, citizen: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wallet.services
+
+    settings.WALLET_MAX_UPLOADED_CREDENTIALS = 0
+
+    def no_verification(**kwargs: Any) -> Any:
+        raise AssertionError("verified a file the wallet cannot keep")
+
+    monkeypatch.setattr(wallet.services, "verify_file", no_verification)
+    client.force_login(citizen)
+    assert "the most it can hold" in _upload(client, "big.pdf", b"%PDF-" + b"0" * 1000).content.decode()
+
+
+def test_a_citizen_uploading_too_often_is_asked_to_wait_on_the_page_and_the_api(
+    client: Client, citizen: Any, other_citizen: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    cache.clear()  # the counts of earlier runs (user ids repeat)
+    monkeypatch.setattr(
+        ScopedRateThrottle, "THROTTLE_RATES", {**ScopedRateThrottle.THROTTLE_RATES, "wallet_upload": "3/hour"}
+    )
+    client.force_login(citizen)
+    api = APIClient()
+    api.force_authenticate(citizen)
+    assert _upload(client, "a.xml", b"not a credential").status_code == 400
+    assert _upload(client, "b.xml", b"not a credential").status_code == 400
+    assert (
+        api.post("/api/v1/wallet/credentials", {"file": SimpleUploadedFile("c.xml", b"no")}).status_code
+        == 400
+    )
+    page = _upload(client, "d.xml", b"not a credential")
+    assert page.status_code == 429 and int(page["Retry-After"]) > 0
+    assert "You have uploaded many credentials in a short time" in page.content.decode()
+    refused = api.post("/api/v1/wallet/credentials", {"file": SimpleUploadedFile("e.xml", b"no")})
+    assert refused.status_code == 429 and "many credentials" in refused.json()["detail"]
+    assert client.get("/wallet/upload/").status_code == 200  # only uploads are counted
+    assert api.get("/api/v1/wallet/credentials").status_code == 200
+    other = Client()
+    other.force_login(other_citizen)
+    assert _upload(other, "f.xml", b"not a credential").status_code == 400  # per citizen

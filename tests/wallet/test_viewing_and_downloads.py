@@ -89,12 +89,15 @@ def test_the_pdf_is_a4_carries_the_sealed_xml_that_the_core_verifier_accepts(
     assert extract_xml(response.content) == sealed_xml
 
 
-def test_the_pdf_qr_code_opens_a_long_lived_share_link_of_this_credential(client: Client, held: Any) -> None:
+def test_the_holders_own_pdf_sends_its_reader_to_the_verifier_and_makes_no_public_link(
+    client: Client, held: Any
+) -> None:
     client.force_login(held.owner)
     pdf = client.get(f"/wallet/c/{held.public_id}/credential.pdf").content
-    link = ShareLink.objects.get(credential=held, purpose=ShareLink.Purpose.PDF)
-    assert link.token in PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace("\n", "")
-    assert client.get(f"/wallet/s/{link.token}/").status_code == 200
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace("\n", " ")
+    assert "http://127.0.0.1:8000/verify/" in text and "/wallet/s/" not in text
+    assert "open the verifier" in text
+    assert not ShareLink.objects.exists()
 
 
 def test_the_pdf_is_rendered_once_and_then_served_from_the_store(
