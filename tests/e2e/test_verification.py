@@ -49,7 +49,7 @@ def test_an_employer_verifies_by_paste_upload_pdf_and_share_link(
     page.get_by_role("button", name="Verify", exact=True).click()
     assert _verdict(page) == "verified"
     assert page.get_by_text("Verified: this credential is genuine and valid.").is_visible()
-    assert page.locator("li[data-check]").count() == 9
+    assert page.locator("li[data-check]").count() == 10
     seal = page.locator('li[data-check="seal_intact"]')
     seal.locator("summary").click()
     assert seal.get_by_text("Demo University e-seal").first.is_visible()
