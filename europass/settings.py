@@ -1,14 +1,17 @@
 """Settings of the Europass portal, all read from the environment.
 
 Defaults work on a fresh machine (SQLite under ``var/``, an embedded filesystem broker, the demo
-organisation). Set ``DATABASE_URL`` and ``REDIS_URL`` for PostgreSQL and Redis, ``DEBUG=false`` and
-``SECRET_KEY`` in production.
+organisation) and are safe for production: ``DEBUG`` is off unless ``DEBUG=true`` (``make run`` sets it), and with
+``DEBUG`` off there is no development secret: ``SECRET_KEY`` and ``KEY_ENCRYPTION_SECRETS`` must be set. Set
+``DATABASE_URL`` and ``REDIS_URL`` for PostgreSQL and Redis. No ``.env`` file is read (a stray one must not turn a
+server into a development one): the environment comes from the process manager.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import django_stubs_ext
 import environ
@@ -24,24 +27,26 @@ VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var" / ("tes
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env()
-if (BASE_DIR / ".env").exists():
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG: bool = env.bool("DEBUG", default=True)
+DEBUG: bool = env.bool("DEBUG", default=False)
+# Development mode (`make run` sets DEBUG=true) or the test suite: the only cases with development secrets (and
+# type checking: django-stubs' plugin for mypy loads this module to read the settings' types, never to serve).
+DEVELOPMENT: bool = DEBUG or TESTING or "mypy_django_plugin" in sys.modules
+_PRODUCTION_HINT = "DEBUG is off (the default; `make run` sets DEBUG=true for development)"
 
 _INSECURE_DEV_KEY = "django-insecure-development-key-never-use-in-production"
 SECRET_KEY: str = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    if not DEVELOPMENT:
+        raise ImproperlyConfigured(f"SECRET_KEY must be set: {_PRODUCTION_HINT}.")
     SECRET_KEY = _INSECURE_DEV_KEY
 
 # Secrets that encrypt organisations' private keys at rest. The first encrypts, all decrypt: to rotate,
 # put a new secret first and run ``manage.py eseal_rotate_keys``.
 KEY_ENCRYPTION_SECRETS: list[str] = env.list("KEY_ENCRYPTION_SECRETS", default=[])
 if not KEY_ENCRYPTION_SECRETS:
-    if not DEBUG:
-        raise ImproperlyConfigured("KEY_ENCRYPTION_SECRETS must be set when DEBUG is off.")
+    if not DEVELOPMENT:
+        raise ImproperlyConfigured(f"KEY_ENCRYPTION_SECRETS must be set: {_PRODUCTION_HINT}.")
     KEY_ENCRYPTION_SECRETS = ["development-only-key-encryption-secret"]
 
 ALLOWED_HOSTS: list[str] = env.list(
@@ -125,6 +130,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL: str = env.str("REDIS_URL", default="")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -197,20 +203,21 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG or TESTING
+        if DEVELOPMENT
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=12 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Security: strict when DEBUG is off.
+# Security: strict when DEBUG is off (the suite runs with the development defaults; its tests of these settings
+# start the settings in a separate process).
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG:
+if not DEVELOPMENT:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
@@ -299,7 +306,8 @@ EUROPASS_SCHEMA_DIR: str = env.str(
     "EUROPASS_SCHEMA_DIR", default=str(_default_schema_dir) if _default_schema_dir.exists() else ""
 )
 TSA_URL: str = env.str("TSA_URL", default="")
-DEMO_PASSWORD: str = env.str("DEMO_PASSWORD", default="demo-password")
+# The demo users' password: a known default only in development mode.
+DEMO_PASSWORD: str = env.str("DEMO_PASSWORD", default="demo-password" if DEVELOPMENT else "")
 
 # Verification: what a verifier accepts, and how status lists published elsewhere are fetched.
 VERIFY_MAX_UPLOAD_BYTES: int = env.int("VERIFY_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)

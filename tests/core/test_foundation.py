@@ -21,7 +21,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def _settings_in_subprocess(env: dict[str, str], expr: str) -> subprocess.CompletedProcess[str]:
     code = f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='europass.settings'; django.setup(); from django.conf import settings; print({expr})"
     clean = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "KEY_ENCRYPTION_SECRETS", "DEMO_PASSWORD"}
+        and k not in {"EUROPASS_TESTING", "DJANGO_SETTINGS_MODULE"}
     }
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -35,7 +39,7 @@ def _settings_in_subprocess(env: dict[str, str], expr: str) -> subprocess.Comple
 
 def test_settings_default_to_sqlite_and_the_embedded_broker_on_a_fresh_machine() -> None:
     result = _settings_in_subprocess(
-        {}, "settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL"
+        {"DEBUG": "true"}, "settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL"
     )
     assert result.returncode == 0, result.stderr
     assert "sqlite3" in result.stdout and "filesystem://" in result.stdout
@@ -43,7 +47,11 @@ def test_settings_default_to_sqlite_and_the_embedded_broker_on_a_fresh_machine()
 
 def test_settings_use_postgresql_and_redis_when_their_urls_are_set() -> None:
     result = _settings_in_subprocess(
-        {"DATABASE_URL": "postgres://u@db.example:5432/portal", "REDIS_URL": "redis://cache.example:6379/0"},
+        {
+            "DEBUG": "true",
+            "DATABASE_URL": "postgres://u@db.example:5432/portal",
+            "REDIS_URL": "redis://cache.example:6379/0",
+        },
         "settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, settings.CACHES['default']['BACKEND']",
     )
     assert result.returncode == 0, result.stderr
@@ -58,6 +66,54 @@ def test_production_settings_refuse_to_start_without_a_secret_key() -> None:
     result = _settings_in_subprocess({"DEBUG": "false"}, "settings.DEBUG")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_without_debug_set_the_settings_are_production_ones_and_refuse_development_secrets() -> None:
+    no_secret = _settings_in_subprocess({}, "settings.DEBUG")
+    assert no_secret.returncode != 0
+    assert "SECRET_KEY must be set" in no_secret.stderr and "DEBUG=true" in no_secret.stderr
+    no_key_secret = _settings_in_subprocess({"SECRET_KEY": "x" * 50}, "settings.DEBUG")
+    assert no_key_secret.returncode != 0 and "KEY_ENCRYPTION_SECRETS must be set" in no_key_secret.stderr
+    both = _settings_in_subprocess(
+        {"SECRET_KEY": "x" * 50, "KEY_ENCRYPTION_SECRETS": "y" * 40},
+        "settings.DEBUG, repr(settings.DEMO_PASSWORD), settings.SESSION_COOKIE_SECURE",
+    )
+    assert both.returncode == 0, both.stderr
+    assert both.stdout.split() == ["False", "''", "True"]
+
+
+def test_debug_true_is_development_mode_with_its_development_secrets() -> None:
+    result = _settings_in_subprocess(
+        {"DEBUG": "true"},
+        "settings.DEBUG, settings.SECRET_KEY.startswith('django-insecure'), settings.DEMO_PASSWORD",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "demo-password"]
+
+
+def test_a_dot_env_file_beside_the_project_is_not_read(tmp_path: Path) -> None:
+    # A copy of the settings module, with a .env where the project's would be: were it read, DEBUG=true would turn
+    # the development secrets on and the module would load.
+    (tmp_path / "europass").mkdir()
+    (tmp_path / "europass" / "settings.py").write_text((ROOT / "europass" / "settings.py").read_text())
+    (tmp_path / ".env").write_text("DEBUG=true\n")
+    code = (
+        "import importlib.util, sys; "
+        f"spec = importlib.util.spec_from_file_location('copied_settings', {str(tmp_path / 'europass' / 'settings.py')!r}); "
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module); print(module.DEBUG)"
+    )
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "KEY_ENCRYPTION_SECRETS"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={**clean, "VAR_DIR": str(tmp_path / "var"), "EUROPASS_TESTING": "0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr, result.stdout + result.stderr
 
 
 def test_production_settings_turn_on_secure_cookies_and_hsts() -> None:
@@ -110,6 +166,16 @@ def test_demo_setup_refuses_to_run_with_debug_off(db: None, settings: object) ->
     settings.DEBUG = False  # type: ignore[attr-defined]
     with pytest.raises(CommandError, match="DEBUG off"):
         call_command("demo_setup")
+    assert not User.objects.exists()
+
+
+def test_demo_setup_forced_in_production_needs_a_demo_password_of_its_own(db: None, settings: object) -> None:
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False  # type: ignore[attr-defined]
+    settings.DEMO_PASSWORD = ""  # type: ignore[attr-defined]  # the production default
+    with pytest.raises(CommandError, match="DEMO_PASSWORD"):
+        call_command("demo_setup", "--force")
     assert not User.objects.exists()
 
 

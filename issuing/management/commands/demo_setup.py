@@ -21,6 +21,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "Refusing to create demo users with DEBUG off. Use --force if you really mean it."
             )
+        if not settings.DEMO_PASSWORD:
+            raise CommandError("Set DEMO_PASSWORD: with DEBUG off the demo users get no default password.")
         result = demo_setup()
         self.stdout.write(
             self.style.SUCCESS(
