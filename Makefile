@@ -25,8 +25,9 @@ install-test: $(VENV)/.installed-test
 system-check: install
 	@$(BIN)/python bin/check-system
 
+# Compiling messages reads the settings but serves nothing: development settings (no secrets needed).
 messages: install
-	@if command -v msgfmt >/dev/null; then $(BIN)/python manage.py compilemessages --ignore '.venv/*' -v0; \
+	@if command -v msgfmt >/dev/null; then DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*' -v0; \
 	else echo "msgfmt (Debian: gettext) not found: using the committed .mo files"; fi
 
 ## make run: install, migrate, load the demo data, then start the web server and a real Celery worker.

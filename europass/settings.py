@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "europass.accounts.middleware.LoginThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "europass.urls"
@@ -146,6 +147,8 @@ else:
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out client before any password is checked (europass.accounts.throttling).
+    "europass.accounts.throttling.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -168,7 +171,16 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "europass.accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Europass] "
-ACCOUNT_RATE_LIMITS = False if TESTING else {"login_failed": "10/m/ip,5/5m/key"}
+# allauth's other limits (sign-up, password reset...) stay on, per client as every rate limit sees it (the adapter's
+# get_client_ip); failed sign-ins are the portal's own lockout, the same for allauth's page and the admin's.
+ACCOUNT_RATE_LIMITS = False if TESTING else {"login_failed": None}
+# Sign-in lockout (europass.accounts.throttling): failures counted over LOGIN_LOCKOUT_SECONDS; a client is locked out
+# of an account after LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, of every account after LOGIN_FAILURES_PER_CLIENT; an
+# account that failed LOGIN_FAILURES_PER_ACCOUNT times (from anywhere) locks out each further failing client at once.
+LOGIN_LOCKOUT_SECONDS: int = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT: int = env.int("LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT", default=5)
+LOGIN_FAILURES_PER_CLIENT: int = env.int("LOGIN_FAILURES_PER_CLIENT", default=50)
+LOGIN_FAILURES_PER_ACCOUNT: int = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=20)
 
 EMAIL_BACKEND: str = env.str(
     "EMAIL_BACKEND",

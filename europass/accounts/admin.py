@@ -7,7 +7,11 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from .forms import ThrottledAdminAuthenticationForm
 from .models import Membership, User
+
+# The admin's sign-in under the portal's lockout, with its sentence (europass.accounts.throttling).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):

@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "europass.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from .throttling import connect_signals
+
+        connect_signals()  # the sign-in lockout counts failures and successes of every authenticate()

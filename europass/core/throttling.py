@@ -19,9 +19,16 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from rest_framework.request import Request
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
 View = Callable[..., HttpResponse]
+
+
+def client_address(request: Request | HttpRequest) -> str:
+    """Who a client is, for every rate limit and lockout (API, pages, sign-in, allauth's own limits): the socket
+    address, or with ``NUM_PROXIES`` trusted proxies in front the ``X-Forwarded-For`` entry the nearest of them
+    added (what DRF's throttles read). Never the whole header: its leftmost entries are the client's to forge."""
+    return str(BaseThrottle().get_ident(request) or "")  # type: ignore[arg-type]  # reads .headers and .META only
 
 
 class WindowedScopedThrottle(ScopedRateThrottle):
@@ -30,6 +37,9 @@ class WindowedScopedThrottle(ScopedRateThrottle):
 
     cache_format = "throttle_%(scope)s_%(ident)s"
     _retry_after: float | None = None
+
+    def get_ident(self, request: Request | HttpRequest) -> str:
+        return client_address(request)
 
     def allow_request(self, request: Request | HttpRequest, view: Any) -> bool:
         self.scope = getattr(view, self.scope_attr, None)
