@@ -30,6 +30,8 @@ def _test_settings(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.ISSUING_EXPORT_DIR = tmp_path / "exports"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # /healthz asks the workers itself: no answer of an earlier test is reused.
+    settings.HEALTH_PING_SECONDS = 0
     # The database is rolled back after each test, the cache and the in-process stores are not: start each test
     # on new trust and register versions, so that nothing read in an earlier test is reused.
     from europass.registry.selectors import REGISTER_VERSION, TRUST_VERSION, bump_register_version

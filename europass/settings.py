@@ -257,6 +257,8 @@ REST_FRAMEWORK = {
         "wallet_upload": env.str("WALLET_UPLOAD_RATE", default="60/hour"),
         # Per client: a PDF carrying a share link is rendered on each download (it is never stored).
         "wallet_share_pdf": env.str("WALLET_SHARE_PDF_RATE", default="30/min"),
+        # Per client, beside "verify": each render of a verification report's PDF (about half a second of CPU).
+        "report_pdf": env.str("REPORT_PDF_RATE", default="20/min"),
     },
     # Who a client is, for rate limits: the socket address unless NUM_PROXIES trusted proxies sit in front
     # (then the matching X-Forwarded-For entry). Never the raw header: it is the client's to forge.
@@ -324,6 +326,13 @@ DEMO_PASSWORD: str = env.str("DEMO_PASSWORD", default="demo-password" if DEVELOP
 # Verification: what a verifier accepts, and how status lists published elsewhere are fetched.
 VERIFY_MAX_UPLOAD_BYTES: int = env.int("VERIFY_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 VERIFY_MAX_XML_BYTES: int = env.int("VERIFY_MAX_XML_BYTES", default=10 * 1024 * 1024)
+# The verify page keeps each report (never the submission) for its downloads and language switch: this long, this
+# large at most (compressed), and its rendered PDFs up to this size.
+VERIFY_REPORT_SECONDS: int = env.int("VERIFY_REPORT_SECONDS", default=900)
+VERIFY_REPORT_MAX_BYTES: int = env.int("VERIFY_REPORT_MAX_BYTES", default=256 * 1024)
+VERIFY_REPORT_PDF_MAX_BYTES: int = env.int("VERIFY_REPORT_PDF_MAX_BYTES", default=2 * 1024 * 1024)
+# /healthz asks the workers at most once per this many seconds (across processes); in between it reuses the answer.
+HEALTH_PING_SECONDS: int = env.int("HEALTH_PING_SECONDS", default=30)
 FETCH_TIMEOUT_SECONDS: float = env.float("FETCH_TIMEOUT_SECONDS", default=3.0)
 FETCH_MAX_BYTES: int = env.int("FETCH_MAX_BYTES", default=1024 * 1024)
 # Never on in production: lets the status fetcher reach loopback and private addresses (tests, closed networks).

@@ -1,20 +1,20 @@
 """Pages of the verification face: one form (paste, upload, link), the report, and its JSON and PDF downloads.
 
-What was verified is kept for an hour under an unguessable key (cache), so that the report can be downloaded
-(verified again, live) without the verifier's visitor having to send it twice. Nothing is stored in the database.
+The report (never what was submitted) is kept for a while under an unguessable token (``verification.kept``), so
+that it can be shown in the other language and downloaded as JSON or PDF without sending the credential again.
+Nothing is stored in the database. A report PDF costs about half a second of CPU: it is rendered once per report
+and language, and renders have their own small allowance per client (``report_pdf``) beside ``verify``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -22,24 +22,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from europass.core.downloads import attachment
 from europass.core.errors import ApplicationError
-from europass.core.throttling import rate_limited
+from europass.core.throttling import rate_limited, throttled
 
+from . import presenting
 from .fetch import FetchError, fetch_public
 from .forms import VerifyForm
+from .kept import KeptReport, kept_report, kept_report_pdf, report_keep, report_pdf_keep, report_seconds
 from .links import xml_for_local_link
-from .presenting import report_context, report_pdf, visual_of
+from .presenting import report_context, visual_of
 from .reading import max_upload_bytes, xml_of_upload
 from .services import verify_xml
-
-SUBMISSION_SECONDS = 3600
 
 
 def _lang() -> str:
     return (get_language() or "en").split("-")[0]
-
-
-def _key(token: str) -> str:
-    return f"verification:submission:{token}"
 
 
 def _xml_from_link(url: str) -> bytes:
@@ -70,19 +66,24 @@ def _submitted(form: VerifyForm) -> bytes:
     return xml_of_upload(str(data["xml"]).encode("utf-8"))
 
 
-def _result(request: HttpRequest, xml: bytes, token: str, *, status: int | None = None) -> HttpResponse:
+def _result(request: HttpRequest, kept: KeptReport, token: str | None) -> HttpResponse:
     lang = _lang()
-    report = verify_xml(xml)
     context = {
         "form": VerifyForm(),
         "token": token,
-        "report": report_context(report, lang),
-        "visual": visual_of(report, lang),
-        "checked_at": timezone.now(),
+        "report": report_context(kept.report, lang),
+        "visual": visual_of(kept.report, lang),
+        "checked_at": kept.checked_at,
+        # The language switch comes back to this report, not to an empty form.
+        "language_next": reverse("verification:result", kwargs={"token": token}) if token else None,
     }
-    response = render(request, "verification/result.html", context, status=status or 200)
+    response = render(request, "verification/result.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def _form_context(form: VerifyForm) -> dict[str, object]:
+    return {"form": form, "report_minutes": max(1, report_seconds() // 60)}
 
 
 @never_cache
@@ -90,7 +91,7 @@ def _result(request: HttpRequest, xml: bytes, token: str, *, status: int | None 
 @rate_limited("verify", methods=("POST",))
 def index(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return render(request, "verification/index.html", {"form": VerifyForm()})
+        return render(request, "verification/index.html", _form_context(VerifyForm()))
     form = VerifyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -98,17 +99,17 @@ def index(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
-            token = secrets.token_urlsafe(24)
-            cache.set(_key(token), xml, timeout=SUBMISSION_SECONDS)
-            return _result(request, xml, token)
-    return render(request, "verification/index.html", {"form": form}, status=400)
+            kept = KeptReport(report=verify_xml(xml), checked_at=dt.datetime.now(dt.UTC))
+            del xml  # what was submitted is not kept: only its report
+            return _result(request, kept, report_keep(kept.report, checked_at=kept.checked_at))
+    return render(request, "verification/index.html", _form_context(form), status=400)
 
 
-def _kept(token: str) -> bytes:
-    xml = cache.get(_key(token)) if len(token) < 64 else None
-    if xml is None:
+def _kept(token: str) -> KeptReport:
+    kept = kept_report(token)
+    if kept is None:
         raise Http404(_("This report has expired: verify the credential again."))
-    return bytes(xml)
+    return kept
 
 
 @never_cache
@@ -122,8 +123,8 @@ def result(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @rate_limited("verify")
 def report_json(request: HttpRequest, token: str) -> HttpResponse:
-    report = verify_xml(_kept(token))
-    body = {"checked_at": timezone.now().isoformat(), **report.to_dict(_lang())}
+    kept = _kept(token)
+    body = {"checked_at": kept.checked_at.isoformat(), **kept.report.to_dict(_lang())}
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 2})
     return attachment(response, "verification-report.json")
 
@@ -132,7 +133,13 @@ def report_json(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @rate_limited("verify")
 def report_pdf_view(request: HttpRequest, token: str) -> HttpResponse:
-    report = verify_xml(_kept(token))
-    pdf = report_pdf(report, lang=_lang(), checked_at=dt.datetime.now(dt.UTC))
+    kept, lang = _kept(token), _lang()
+    pdf = kept_report_pdf(token, lang)
+    if pdf is None:
+        refused = throttled(request, "report_pdf")  # only a render counts: a kept PDF costs nothing
+        if refused is not None:
+            return refused
+        pdf = presenting.report_pdf(kept.report, lang=lang, checked_at=kept.checked_at)
+        report_pdf_keep(token, lang, pdf)
     response = HttpResponse(pdf, content_type="application/pdf")
     return attachment(response, "verification-report.pdf")

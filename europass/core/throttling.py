@@ -73,6 +73,18 @@ class WindowedScopedThrottle(ScopedRateThrottle):
         return self._retry_after
 
 
+def throttled(request: HttpRequest, scope: str) -> HttpResponse | None:
+    """Count one request of ``scope`` for this client: ``None`` when allowed, else the friendly 429 page (with
+    ``Retry-After``). For work a view does only sometimes (a render the cache did not spare)."""
+    throttle = WindowedScopedThrottle()
+    if throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
+        return None
+    seconds = max(1, math.ceil(throttle.wait() or 1))
+    response = render(request, "errors/429.html", {"seconds": seconds}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 def rate_limited(scope: str, *, methods: tuple[str, ...] = ("GET", "POST")) -> Callable[[View], View]:
     """The same per-client limit for a plain Django view (the verification page runs the API's work): requests of
     ``methods`` beyond the rate get a friendly 429 page with ``Retry-After``, and the view does not run."""
@@ -80,15 +92,8 @@ def rate_limited(scope: str, *, methods: tuple[str, ...] = ("GET", "POST")) -> C
     def decorate(view: View) -> View:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            throttle = WindowedScopedThrottle()
-            if request.method not in methods or throttle.allow_request(
-                request, SimpleNamespace(throttle_scope=scope)
-            ):  # type: ignore[arg-type]
-                return view(request, *args, **kwargs)
-            seconds = max(1, math.ceil(throttle.wait() or 1))
-            response = render(request, "errors/429.html", {"seconds": seconds}, status=429)
-            response["Retry-After"] = str(seconds)
-            return response
+            refused = throttled(request, scope) if request.method in methods else None
+            return refused if refused is not None else view(request, *args, **kwargs)
 
         return wrapped
 

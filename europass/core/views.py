@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .health import queue_health
+
 log = logging.getLogger(__name__)
 
 
@@ -30,29 +32,18 @@ def _database_ok() -> bool:
         return False
 
 
-def _broker_and_workers(timeout: float = 1.0) -> tuple[bool, int]:
-    from europass.celery import app
-
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=timeout)
-            replies = app.control.ping(timeout=timeout, connection=conn) or []
-        return True, len(replies)
-    except Exception:
-        log.warning("health: broker check failed", exc_info=True)
-        return False, 0
-
-
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """The database, asked each time (one ``SELECT 1``); the broker and workers as last asked by any process, at most
+    ``HEALTH_PING_SECONDS`` ago (``europass.core.health``): fast, and never one ping per request."""
     database = _database_ok()
-    broker, workers = _broker_and_workers()
-    healthy = database and broker and workers > 0
+    queue = queue_health()
+    healthy = database and bool(queue.broker) and queue.workers > 0
     body = {
         "database": "ok" if database else "down",
-        "broker": "ok" if broker else "down",
-        "workers": workers,
+        "broker": {True: "ok", False: "down", None: "unknown"}[queue.broker],
+        "workers": queue.workers,
     }
     return JsonResponse(body, status=200 if healthy else 503)
 

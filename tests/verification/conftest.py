@@ -42,7 +42,7 @@ def _verification_settings(request: pytest.FixtureRequest) -> None:
     settings.FETCH_ALLOW_PRIVATE_ADDRESSES = False
     from django.core.cache import cache
 
-    cache.clear()  # trust version, register version, fetched status lists, kept submissions
+    cache.clear()  # trust version, register version, fetched status lists, kept reports
 
 
 @pytest.fixture(scope="session")
