@@ -1,4 +1,5 @@
-"""Reading an uploaded sheet (XLSX, ODS, CSV) with python-calamine and the csv module, limits first."""
+"""Reading an uploaded sheet (XLSX, ODS, CSV) with python-calamine and the csv module, limits first: archives are
+inspected for their real extent (inspection.py) before calamine lays out a grid; CSV text is decoded strictly."""
 
 from __future__ import annotations
 
@@ -13,17 +14,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
-from europass.core.errors import ApplicationError
-
 from .columns import match_header
+from .inspection import SheetError, inspect_archive
 from .limits import SheetLimits
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:?[A-Z]*(\d*)"')
-
-
-class SheetError(ApplicationError):
-    code = "sheet_unreadable"
+__all__ = ["Cell", "RawRow", "RawSheet", "SheetError", "read_sheet"]
 
 
 @dataclass
@@ -49,9 +45,10 @@ class RawSheet:
 
 
 def _zip_checks(data: bytes, limits: SheetLimits) -> str:
+    """Sizes, ratios and the real extent of every sheet, checked before python-calamine lays out any grid."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
         raise SheetError(_("This file is damaged: it cannot be opened as a spreadsheet.")) from None
     with archive:
         entries = archive.infolist()
@@ -75,53 +72,147 @@ def _zip_checks(data: bytes, limits: SheetLimits) -> str:
                 raise SheetError(
                     _("This file is compressed suspiciously well: it is refused as a possible zip bomb.")
                 )
-        names = {entry.filename for entry in entries}
+        names = [entry.filename for entry in entries]
+        if len({name.lower() for name in names}) != len(names):
+            # two parts of one name: which one a reader takes is its own choice, not the one inspected
+            raise SheetError(_("This file is damaged: it cannot be opened as a spreadsheet."))
+        if any(
+            name.lower().endswith(".bin") and name.lower().startswith("xl/worksheets/") for name in names
+        ) or ("xl/workbook.bin" in names):
+            raise SheetError(
+                _("This file is not a spreadsheet (XLSX, ODS or CSV expected). Save it as XLSX or CSV.")
+            )
+        opendocument = "mimetype" in names or "content.xml" in names
+        if "xl/workbook.xml" in names and opendocument:
+            raise SheetError(
+                _("This file is damaged: it cannot be opened as a spreadsheet.")
+            )  # both: which read?
         if "xl/workbook.xml" in names:
-            for name in sorted(
-                n for n in names if n.startswith("xl/worksheets/sheet") and n.endswith(".xml")
-            ):
-                with archive.open(name) as handle:
-                    head = handle.read(4096)
-                match = _DIMENSION.search(head)
-                if match and match.group(1) and int(match.group(1)) - 1 > limits.max_rows:
-                    raise SheetError(
-                        _(
-                            "The sheet has %(rows)s rows; at most %(max)s rows can be issued at once. Split it into several files."
-                        )
-                        % {"rows": f"{int(match.group(1)) - 1:,}", "max": f"{limits.max_rows:,}"}
-                    )
-            return "xlsx"
-        if "mimetype" in names and archive.read("mimetype").startswith(
+            kind = "xlsx"
+        elif "mimetype" in names and archive.read("mimetype").startswith(
             b"application/vnd.oasis.opendocument.spreadsheet"
         ):
-            return "ods"
-    raise SheetError(_("This file is not a spreadsheet (XLSX, ODS or CSV expected)."))
+            kind = "ods"
+        else:
+            raise SheetError(_("This file is not a spreadsheet (XLSX, ODS or CSV expected)."))
+        inspect_archive(archive, limits, kind=kind)
+    return kind
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
+_BREAK = re.compile(rb"\r\n|\r|\n")
+_TEXT_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n|$)")
+# C0 controls that no text sheet holds (tab, line feed, vertical tab, form feed and carriage return are text).
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
+def _row_at(data: bytes, offset: int) -> int:
+    """The row (line) number, as the user sees it, of a byte offset (in a file of at most max_rows lines)."""
+    return len(_BREAK.findall(data, 0, offset)) + 1
+
+
+def _not_text(row: int) -> SheetError:
+    return SheetError(
+        _(
+            "This file is not a text CSV: it holds binary content (row %(row)s). Upload the sheet as XLSX, ODS or CSV."
+        )
+        % {"row": row}
+    )
+
+
+def _too_many_rows(limits: SheetLimits) -> SheetError:
+    return SheetError(
+        _("The sheet has more than %(max)s rows. Split it into several files.")
+        % {"max": f"{limits.max_rows:,}"}
+    )
+
+
+def _decode(data: bytes, limits: SheetLimits) -> str:
+    """The text of a CSV: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252, never a mix of them."""
+    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            body = data[len(bom) :]
+            try:
+                return body.decode(codec)
+            except UnicodeDecodeError as error:
+                prefix = body[: error.start].decode(codec)
+                raise _not_text(len(_TEXT_BREAK.findall(prefix)) + 1) from None
+    if max(data.count(b"\n"), data.count(b"\r")) > limits.max_rows + 1:
+        raise _too_many_rows(limits)
+    if b"\x00" in data:
+        raise _not_text(_row_at(data, data.index(b"\x00")))
+    marked = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if marked else data
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        bad_row = _row_at(body, error.start)
+    if marked:
+        raise SheetError(
+            _(
+                "Row %(row)s is not in UTF-8 although the file is marked as UTF-8: names would come out garbled. Save it again as \u201cCSV UTF-8\u201d and upload it again."
+            )
+            % {"row": bad_row}
+        )
+    for number, match in enumerate(_LINE.finditer(body), start=1):
+        line = match.group()
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            raise SheetError(
+                _(
+                    "Row %(row)s is not in UTF-8 while row %(other)s is: the file mixes two text encodings (UTF-8 and Windows-1252) and names would come out garbled. Save it again as \u201cCSV UTF-8\u201d and upload it again."
+                )
+                % {"row": bad_row, "other": number}
+            )
+    try:
+        return body.decode("cp1252")
+    except UnicodeDecodeError as error:  # bytes that Windows-1252 leaves undefined: not text
+        raise _not_text(_row_at(body, error.start)) from None
 
 
 def _read_csv(data: bytes, limits: SheetLimits) -> list[list[Any]]:
-    if b"\x00" in data[:4096]:
-        raise SheetError(_("This file is not a spreadsheet (XLSX, ODS or CSV expected)."))
-    if data.count(b"\n") > limits.max_rows + 1:
-        raise SheetError(
-            _("The sheet has more than %(max)s rows. Split it into several files.")
-            % {"max": f"{limits.max_rows:,}"}
-        )
-    text = _decode(data)
-    sample = text[:8192]
+    text = _decode(data, limits).removesuffix("\x1a")  # an old DOS end-of-file mark
+    if max(text.count("\n"), text.count("\r")) > limits.max_rows + 1:
+        raise _too_many_rows(limits)
+    binary = _BINARY.search(text)
+    if binary:
+        raise _not_text(len(_TEXT_BREAK.findall(text, 0, binary.start())) + 1)
+    # Lines for the sniffer whatever their ending (Excel's "CSV (Macintosh)" ends them with CR alone).
+    sample = "\n".join(_TEXT_BREAK.split(text[:8192]))
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    return [list[Cell](row) for row in csv.reader(io.StringIO(text), dialect)]
+    # A field ends at a delimiter or a line break: bound the cells before the csv module lists them.
+    if text.count(dialect.delimiter) + text.count("\n") + text.count("\r") + 1 > limits.max_cells:
+        raise SheetError(
+            _("The sheet has more than %(max)s cells. Split it into several files.")
+            % {"max": f"{limits.max_cells:,}"}
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    rows: list[list[Any]] = []
+    try:
+        for row in reader:
+            if len(row) > limits.max_columns:
+                raise SheetError(
+                    _("Row %(row)s has %(columns)s columns; at most %(max)s can be read.")
+                    % {"row": reader.line_num, "columns": f"{len(row):,}", "max": f"{limits.max_columns:,}"}
+                )
+            rows.append(list[Cell](row))
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise SheetError(
+                _("Row %(row)s has a cell of more than %(max)s characters: it is refused.")
+                % {"row": reader.line_num, "max": f"{csv.field_size_limit():,}"}
+            ) from None
+        raise SheetError(
+            _("Row %(row)s of this CSV cannot be read. Save the sheet again as CSV and upload it again.")
+            % {"row": reader.line_num}
+        ) from None
+    return rows
 
 
 def _read_workbook(data: bytes) -> tuple[str, list[list[Any]]]:
@@ -161,10 +252,7 @@ def read_sheet(data: bytes, *, filename: str = "", limits: SheetLimits | None = 
     else:
         rows = _read_csv(data, limits)
     if len(rows) > limits.max_rows + 1:
-        raise SheetError(
-            _("The sheet has more than %(max)s rows. Split it into several files.")
-            % {"max": f"{limits.max_rows:,}"}
-        )
+        raise _too_many_rows(limits)
     width = max((len(row) for row in rows), default=0)
     if width * len(rows) > limits.max_cells:
         raise SheetError(_("The sheet has too many cells (%(cells)s).") % {"cells": f"{width * len(rows):,}"})

@@ -59,6 +59,15 @@ def test_the_template_has_the_columns_a_dropdown_of_codes_and_instructions_in_en
             ),
             id="semicolon csv in cp1252",
         ),
+        pytest.param(
+            lambda: csv_bytes([learner(1), learner(2)], encoding="utf-16"), id="csv in UTF-16 with BOM"
+        ),
+        pytest.param(
+            lambda: csv_bytes([learner(1, given_name="Éloïse"), learner(2)], encoding="cp1252").replace(
+                b"\r\n", b"\r"
+            ),
+            id="csv with CR-only line endings (Excel for Mac)",
+        ),
     ],
 )
 def test_a_good_sheet_validates_into_typed_rows(organisation: Organisation, data: object) -> None:
@@ -183,15 +192,21 @@ def test_the_annotated_sheet_marks_bad_cells_and_neutralises_formulas(organisati
     assert book["Problems"].max_row >= 2
 
 
-def test_a_large_sheet_is_refused_by_its_declared_dimension_before_reading(
-    organisation: Organisation,
-) -> None:
+def test_only_real_rows_count_against_the_row_limit(organisation: Organisation) -> None:
+    data = xlsx([learner(i) for i in range(1, 13)])
+    assert len(read_sheet(data, filename="x.xlsx", limits=SheetLimits(max_rows=12)).rows) == 12
+    with pytest.raises(SheetError, match="more than 10 rows"):
+        read_sheet(data, filename="x.xlsx", limits=SheetLimits(max_rows=10))
+
+
+def test_a_far_away_cell_is_refused_for_the_grid_it_would_make(organisation: Organisation) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(xlsx([learner(1)])))
+    book["Credentials"]["Z500"] = "a note far away"
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("xl/workbook.xml", "<workbook/>")
-        archive.writestr(
-            "xl/worksheets/sheet1.xml", '<worksheet><dimension ref="A1:L1000001"/><sheetData/></worksheet>'
-        )
-    with pytest.raises(SheetError, match="1,000,000 rows"):
-        read_sheet(buffer.getvalue(), filename="big.xlsx", limits=SheetLimits())
+    book.save(buffer)
+    limits = SheetLimits(max_cells=5_000)
+    assert len(read_sheet(xlsx([learner(1)]), filename="x.xlsx", limits=limits).rows) == 1
+    with pytest.raises(
+        SheetError, match="as far as row 500 and column Z: read as a grid, that is 13,000 cells"
+    ):
+        read_sheet(buffer.getvalue(), filename="x.xlsx", limits=limits)
