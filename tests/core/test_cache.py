@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
+import os
+import select
+import signal
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -61,24 +64,41 @@ def test_concurrent_threads_never_pass_more_requests_than_the_limit(file_cache: 
     assert sum(passed) == LIMIT  # 400 requests, exactly the limit let through
 
 
-def _process_client(start: Any, queue: Any) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    start.wait()
-    queue.put(_passes(50))
+def _forked_client(start: int, result: int) -> None:
+    """In a child made by ``os.fork``: wait for the start signal, count, report, and leave at once (no atexit,
+    no after-fork handlers: multiprocessing's would make kombu close the parent's broker connections)."""
+    try:
+        os.read(start, 1)
+        os.write(result, str(_passes(50)).encode())
+    finally:
+        os._exit(0)
 
 
 def test_concurrent_processes_never_pass_more_requests_than_the_limit(file_cache: None) -> None:
-    context = multiprocessing.get_context("fork")
-    start, queue = context.Event(), context.Queue()
-    processes = [context.Process(target=_process_client, args=(start, queue)) for _ in range(8)]
-    for process in processes:
-        process.start()
-    start.set()
-    results = [queue.get(timeout=60) for _ in processes]
-    for process in processes:
-        process.join(30)
+    start_read, start_write = os.pipe()
+    children: list[tuple[int, int]] = []
+    for _ in range(8):
+        result_read, result_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            _forked_client(start_read, result_write)
+        os.close(result_write)
+        children.append((pid, result_read))
+    os.write(start_write, b"x" * len(children))
+    results = []
+    try:
+        for _pid, result_read in children:
+            ready, _, _ = select.select([result_read], [], [], 60)
+            assert ready, "a child process did not answer within 60 s"
+            results.append(int(os.read(result_read, 32) or b"0"))
+    finally:
+        for pid, result_read in children:
+            os.close(result_read)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(start_read)
+        os.close(start_write)
     assert sum(results) == LIMIT  # 400 requests from 8 processes, exactly the limit let through
 
 
