@@ -11,38 +11,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 from django.db import migrations, models
-from django.utils import timezone
-
-from wallet.tokens import token_hash
-
-SILENT_PDF_LINKS_LAST_AT_MOST = dt.timedelta(days=365)
-
-
-def hash_share_tokens(apps: Any, schema_editor: Any) -> None:
-    ShareLink = apps.get_model("wallet", "ShareLink")
-    CredentialPdf = apps.get_model("wallet", "CredentialPdf")
-    for link in ShareLink.objects.filter(token_hash__isnull=True).only("pk", "token").iterator():
-        ShareLink.objects.filter(pk=link.pk).update(token_hash=token_hash(link.token))
-    ShareLink.objects.filter(
-        purpose="pdf", expires_at__gt=timezone.now() + SILENT_PDF_LINKS_LAST_AT_MOST
-    ).update(expires_at=timezone.now() + SILENT_PDF_LINKS_LAST_AT_MOST)
-    CredentialPdf.objects.all().delete()
-
-
-def refuse_to_go_back_with_links(apps: Any, schema_editor: Any) -> None:
-    """Going back is possible only without share links: their tokens cannot be recovered from their hashes."""
-    if apps.get_model("wallet", "ShareLink").objects.exists():
-        raise RuntimeError(
-            "Share tokens are stored hashed and cannot be recovered: delete the share links before migrating "
-            "wallet back to 0001 (every shared address then stops working)."
-        )
 
 
 class Migration(migrations.Migration):
+    """Three migrations, three transactions: PostgreSQL refuses to alter a table in the transaction that updated
+    its rows ("pending trigger events"). 0002 adds the column, 0003 fills it, 0004 drops the tokens in clear."""
+
     dependencies = [("wallet", "0001_initial")]
 
     operations = [
@@ -51,13 +26,4 @@ class Migration(migrations.Migration):
             name="token_hash",
             field=models.CharField(max_length=64, null=True),
         ),
-        migrations.RunPython(hash_share_tokens, reverse_code=migrations.RunPython.noop),
-        migrations.RemoveField(model_name="sharelink", name="token"),
-        migrations.AlterField(
-            model_name="sharelink",
-            name="token_hash",
-            field=models.CharField(max_length=64, unique=True),
-        ),
-        # Undone first when going back: the tokens in clear cannot be recovered from their hashes.
-        migrations.RunPython(migrations.RunPython.noop, reverse_code=refuse_to_go_back_with_links),
     ]
