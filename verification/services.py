@@ -38,8 +38,7 @@ from europass.registry.selectors import (
     organisation_by_legal_identifier,
     organisation_by_pk,
     organisation_by_slug,
-    organisation_seal_fingerprints,
-    organisation_seal_identifiers,
+    organisation_seal_certificates,
     qualification_by_local_code,
     qualification_by_uri,
     trust_store,
@@ -368,11 +367,12 @@ def registered_qualification(qualification: CredentialQualification) -> Qualific
 
 
 def _registered(organisation: Organisation) -> RegisteredBody:
+    fingerprints, identifiers = organisation_seal_certificates(organisation.pk)
     return RegisteredBody(
         name=organisation.legal_name,
         legal_identifier=organisation.legal_identifier,
-        seal_identifiers=organisation_seal_identifiers(organisation.pk),
-        seal_fingerprints=organisation_seal_fingerprints(organisation.pk),
+        seal_identifiers=identifiers,
+        seal_fingerprints=fingerprints,
     )
 
 
@@ -383,13 +383,7 @@ def sealer_binding(credential: Credential, seal: SealInfo | None) -> Binding:
 
 def sealed_by(organisation: Organisation, seal: SealInfo | None) -> bool:
     """Whether the seal is the organisation's own: a registered certificate, or its registered identifier."""
-    if seal is None:
-        return False
-    registered = _registered(organisation)
-    fingerprint = str(seal.certificate.get("sha256") or "").lower()
-    return fingerprint in registered.seal_fingerprints or binding.identifiers_match(
-        str(seal.certificate.get("organization_identifier") or ""), registered.identifiers()
-    )
+    return seal is not None and _registered(organisation).owns(seal.certificate)
 
 
 def check_sealer_is_issuer(credential: Credential, seal: SealInfo | None) -> Check:

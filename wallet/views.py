@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from types import SimpleNamespace
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +22,7 @@ from europass.core.downloads import attachment
 from europass.core.errors import ApplicationError, Gone, NotFound
 from europass.core.pages import pages_errors
 from europass.core.pdf import qr_svg_data_uri
-from europass.core.throttling import WindowedScopedThrottle, rate_limited
+from europass.core.throttling import minutes_to_wait, rate_limited, wait_for
 from europass.credentials.jsonld import to_jsonld
 
 from . import presenting, selectors, services
@@ -78,7 +77,7 @@ UPLOAD_SCOPE = "wallet_upload"  # DEFAULT_THROTTLE_RATES["wallet_upload"] (WALLE
 
 
 def upload_wait_message(seconds: float) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
+    minutes = minutes_to_wait(seconds)
     return ngettext(
         "You have uploaded many credentials in a short time. Please try again in %(minutes)d minute.",
         "You have uploaded many credentials in a short time. Please try again in %(minutes)d minutes.",
@@ -86,19 +85,13 @@ def upload_wait_message(seconds: float) -> str:
     ) % {"minutes": minutes}
 
 
-def _upload_wait(request: HttpRequest) -> float | None:
-    """Seconds this citizen must wait before another upload (the page and the API count together), or None."""
-    throttle = WindowedScopedThrottle()
-    if throttle.allow_request(request, SimpleNamespace(throttle_scope=UPLOAD_SCOPE)):
-        return None
-    return max(1.0, throttle.wait() or 1.0)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
-    wait = _upload_wait(request) if request.method == "POST" else None
+    wait = (
+        wait_for(request, UPLOAD_SCOPE) if request.method == "POST" else None
+    )  # page and API count together
     if wait is not None:
         form.is_valid()
         form.add_error(None, upload_wait_message(wait))

@@ -36,7 +36,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import ipaddress
-import math
 import secrets
 import time
 from collections.abc import Mapping
@@ -51,7 +50,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import ngettext
 
-from europass.core.throttling import client_address
+from europass.core.throttling import client_address, minutes_to_wait
 
 DEVICE_COOKIE = "europass_device"
 DEVICE_SALT = "europass.accounts.login-device"
@@ -152,7 +151,7 @@ def login_wait(request: HttpRequest, login: str) -> float | None:
 
 
 def lockout_message(seconds: float) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
+    minutes = minutes_to_wait(seconds)
     return ngettext(
         "Too many failed sign-in attempts. Please try again in %(minutes)d minute.",
         "Too many failed sign-in attempts. Please try again in %(minutes)d minutes.",

@@ -73,13 +73,26 @@ class WindowedScopedThrottle(ScopedRateThrottle):
         return self._retry_after
 
 
+def wait_for(request: HttpRequest, scope: str) -> float | None:
+    """Count one request of ``scope`` for this client: ``None`` when allowed, else the seconds to wait (≥ 1)."""
+    throttle = WindowedScopedThrottle()
+    if throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):  # type: ignore[arg-type]
+        return None
+    return max(1.0, throttle.wait() or 1.0)
+
+
+def minutes_to_wait(seconds: float) -> int:
+    """A wait as people are told it: whole minutes, at least one."""
+    return max(1, math.ceil(seconds / 60))
+
+
 def throttled(request: HttpRequest, scope: str) -> HttpResponse | None:
     """Count one request of ``scope`` for this client: ``None`` when allowed, else the friendly 429 page (with
     ``Retry-After``). For work a view does only sometimes (a render the cache did not spare)."""
-    throttle = WindowedScopedThrottle()
-    if throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
+    wait = wait_for(request, scope)
+    if wait is None:
         return None
-    seconds = max(1, math.ceil(throttle.wait() or 1))
+    seconds = math.ceil(wait)
     response = render(request, "errors/429.html", {"seconds": seconds}, status=429)
     response["Retry-After"] = str(seconds)
     return response

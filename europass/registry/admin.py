@@ -26,10 +26,10 @@ from .services import (
 )
 
 
-class AccreditationInline(admin.TabularInline[Accreditation, Organisation]):
-    model = Accreditation
+class PlatformAdminInline(admin.TabularInline[Any, Organisation]):
+    """Shown to the organisation's administrators, edited by platform administrators only."""
+
     extra = 0
-    autocomplete_fields = ["qualification"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)
@@ -41,21 +41,27 @@ class AccreditationInline(admin.TabularInline[Accreditation, Organisation]):
         return bool(request.user.is_superuser)
 
 
-class SealCertificateInline(AccreditationInline):  # type: ignore[type-arg]
+class AccreditationInline(PlatformAdminInline):
+    model = Accreditation
+    fields = ["qualification", "valid_from", "valid_until"]
+    autocomplete_fields = ["qualification"]
+
+
+class SealCertificateInline(PlatformAdminInline):
     """The seal certificates the register records as the organisation's (each e-seal installed here adds its own);
     only a platform administrator declares others."""
 
-    model = SealCertificate  # type: ignore[assignment]
-    autocomplete_fields = []
+    model = SealCertificate
     fields = ["fingerprint_sha256", "subject", "organization_identifier", "not_valid_after", "created_at"]
     readonly_fields = ["created_at"]
 
 
-class MandateInline(AccreditationInline):  # type: ignore[type-arg]
+class MandateInline(PlatformAdminInline):
     """Organisations this one may issue credentials for (recorded by a platform administrator)."""
 
-    model = Mandate  # type: ignore[assignment]
+    model = Mandate
     fk_name = "issuer"
+    fields = ["awarding_body", "valid_from", "valid_until"]
     autocomplete_fields = ["awarding_body"]
     verbose_name = _("may issue on behalf of")
     verbose_name_plural = _("may issue on behalf of")
@@ -118,6 +124,7 @@ class QualificationAdmin(admin.ModelAdmin[Qualification]):
 @admin.register(Accreditation)
 class AccreditationAdmin(admin.ModelAdmin[Accreditation]):
     list_display = ["organisation", "qualification", "valid_from", "valid_until"]
+    fields = ["organisation", "qualification", "valid_from", "valid_until"]
     list_filter = ["organisation"]
     autocomplete_fields = ["organisation", "qualification"]
 

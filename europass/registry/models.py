@@ -129,13 +129,36 @@ class AccreditationQuerySet(models.QuerySet["Accreditation"]):
         )
 
 
-class Accreditation(models.Model):
+def period_covers(valid_from: dt.date, valid_until: dt.date | None, day: dt.date) -> bool:
+    """Whether ``day`` lies in the period (open-ended when ``valid_until`` is blank)."""
+    return valid_from <= day and (valid_until is None or day <= valid_until)
+
+
+def dates_in_order(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=models.F("valid_from")),
+        name=name,
+    )
+
+
+class ValidityPeriod(models.Model):
+    """From one date until another (open-ended when blank): accreditations and mandates."""
+
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def covers(self, day: dt.date) -> bool:
+        return period_covers(self.valid_from, self.valid_until, day)
+
+
+class Accreditation(ValidityPeriod):
     """An organisation may award a qualification from one date until another (open-ended when blank)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="accreditations")
     qualification = models.ForeignKey(Qualification, on_delete=models.CASCADE, related_name="accreditations")
-    valid_from = models.DateField(_("valid from"))
-    valid_until = models.DateField(_("valid until"), null=True, blank=True)
 
     objects = AccreditationQuerySet.as_manager()
 
@@ -143,19 +166,10 @@ class Accreditation(models.Model):
         verbose_name = _("accreditation")
         verbose_name_plural = _("accreditations")
         ordering = ["organisation", "qualification"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(valid_until__isnull=True)
-                | models.Q(valid_until__gte=models.F("valid_from")),
-                name="accreditation_dates_in_order",
-            )
-        ]
+        constraints = [dates_in_order("accreditation_dates_in_order")]
 
     def __str__(self) -> str:
         return f"{self.organisation} → {self.qualification.code}"
-
-    def covers(self, day: dt.date) -> bool:
-        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
 
 class SealCertificate(models.Model):
@@ -184,7 +198,7 @@ class SealCertificate(models.Model):
         return f"{self.organisation}: {self.subject or self.fingerprint_sha256[:16]}"
 
 
-class Mandate(models.Model):
+class Mandate(ValidityPeriod):
     """The register records that ``issuer`` may issue credentials on behalf of ``awarding_body`` (e.g. a ministry
     issuing for its schools), from one date until another (open-ended when blank)."""
 
@@ -194,19 +208,13 @@ class Mandate(models.Model):
     awarding_body = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="mandates_given", verbose_name=_("awarding body")
     )
-    valid_from = models.DateField(_("valid from"))
-    valid_until = models.DateField(_("valid until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("mandate")
         verbose_name_plural = _("mandates")
         ordering = ["issuer", "awarding_body"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(valid_until__isnull=True)
-                | models.Q(valid_until__gte=models.F("valid_from")),
-                name="mandate_dates_in_order",
-            ),
+            dates_in_order("mandate_dates_in_order"),
             models.CheckConstraint(
                 condition=~models.Q(issuer=models.F("awarding_body")),
                 name="mandate_between_two_organisations",

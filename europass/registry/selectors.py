@@ -11,7 +11,15 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from europass.core.versions import SharedVersion
 
-from .models import Accreditation, Mandate, Organisation, Qualification, SealCertificate, TrustAnchor
+from .models import (
+    Accreditation,
+    Mandate,
+    Organisation,
+    Qualification,
+    SealCertificate,
+    TrustAnchor,
+    period_covers,
+)
 
 if TYPE_CHECKING:
     from europass.sealing.trust import TrustStore
@@ -254,35 +262,24 @@ def accreditation_periods(
 
 def accredited_on(organisation_id: int, qualification_id: int, day: dt.date) -> bool:
     return any(
-        start <= day and (end is None or day <= end)
+        period_covers(start, end, day)
         for start, end in accreditation_periods(organisation_id, qualification_id)
     )
 
 
-def organisation_seal_fingerprints(organisation_id: int) -> frozenset[str]:
-    """SHA-256 fingerprints (hex) of the seal certificates the register records as the organisation's."""
-    return _memoised(
-        ("seal-certs", organisation_id),
-        lambda: frozenset(
+def organisation_seal_certificates(organisation_id: int) -> tuple[frozenset[str], frozenset[str]]:
+    """The seal certificates the register records as the organisation's: their SHA-256 fingerprints (hex) and
+    their organisation identifiers (2.5.4.97). One read per organisation and register version."""
+
+    def load() -> tuple[frozenset[str], frozenset[str]]:
+        rows = list(
             SealCertificate.objects.filter(organisation_id=organisation_id).values_list(
-                "fingerprint_sha256", flat=True
+                "fingerprint_sha256", "organization_identifier"
             )
-        ),
-    )
+        )
+        return frozenset(f for f, _i in rows), frozenset(i for _f, i in rows if i)
 
-
-def organisation_seal_identifiers(organisation_id: int) -> frozenset[str]:
-    """The organisation identifiers (2.5.4.97) of the seal certificates the register records as its own."""
-    return _memoised(
-        ("seal-ids", organisation_id),
-        lambda: frozenset(
-            i
-            for i in SealCertificate.objects.filter(organisation_id=organisation_id).values_list(
-                "organization_identifier", flat=True
-            )
-            if i
-        ),
-    )
+    return _memoised(("seal-certs", organisation_id), load)
 
 
 def mandated_on(issuer_id: int, awarding_body_id: int, day: dt.date) -> bool:
@@ -295,7 +292,7 @@ def mandated_on(issuer_id: int, awarding_body_id: int, day: dt.date) -> bool:
             )
         ),
     )
-    return any(start <= day and (end is None or day <= end) for start, end in periods)
+    return any(period_covers(start, end, day) for start, end in periods)
 
 
 def organisation_by_pk(organisation_id: int) -> Organisation | None:

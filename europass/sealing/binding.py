@@ -17,8 +17,9 @@ Pure functions: the register's facts are passed in (``RegisteredBody``), so this
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from europass.credentials.model import AwardingBody, Credential
 
@@ -58,6 +59,13 @@ class RegisteredBody:
             normalise_identifier(i)
             for i in (self.legal_identifier, *self.seal_identifiers)
             if normalise_identifier(i)
+        )
+
+    def owns(self, certificate: Mapping[str, Any]) -> bool:
+        """Whether a seal certificate (its summary) is the body's: a registered certificate, or one carrying a
+        registered identifier."""
+        return str(certificate.get("sha256") or "").lower() in self.seal_fingerprints or (
+            normalise_identifier(str(certificate.get("organization_identifier") or "")) in self.identifiers()
         )
 
 
@@ -159,8 +167,3 @@ def other_awarding_bodies(credential: Credential) -> list[AwardingBody]:
         ):
             seen.setdefault(body.id, body)
     return list(seen.values())
-
-
-def identifiers_match(certificate_identifier: str | None, identifiers: Iterable[str]) -> bool:
-    wanted = normalise_identifier(certificate_identifier)
-    return bool(wanted) and any(normalise_identifier(i) == wanted for i in identifiers)

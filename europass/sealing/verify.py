@@ -212,20 +212,15 @@ def _signed_properties(signature: etree._Element, signed: list[etree._Element]) 
             "The seal does not sign exactly one set of XAdES properties (signing time, signing certificate).",
             "Le cachet ne signe pas exactement un ensemble de propriétés XAdES (heure et certificat de signature).",
         )
-    everything = [
-        *signature.iter(f"{{{XADES}}}SignedProperties"),
-        *signature.iter(f"{{{XADES}}}QualifyingProperties"),
-        *signature.iter(f"{{{XADES}}}UnsignedProperties"),
-    ]
     qualifying = signed[0].getparent()
-    unsigned = [e for e in everything if e.tag == f"{{{XADES}}}UnsignedProperties"]
+    unsigned = list(signature.iter(f"{{{XADES}}}UnsignedProperties"))
     if (
         qualifying is None
         or qualifying.tag != f"{{{XADES}}}QualifyingProperties"
-        or [e for e in everything if e.tag == f"{{{XADES}}}SignedProperties"] != signed
-        or [e for e in everything if e.tag == f"{{{XADES}}}QualifyingProperties"] != [qualifying]
-        or any(e.getparent() is not qualifying for e in unsigned)
+        or list(signature.iter(f"{{{XADES}}}SignedProperties")) != signed
+        or list(signature.iter(f"{{{XADES}}}QualifyingProperties")) != [qualifying]
         or len(unsigned) > 1
+        or any(e.getparent() is not qualifying for e in unsigned)
     ):
         raise _Refused(
             "The seal carries XAdES properties that it does not sign: refused.",
