@@ -21,6 +21,7 @@ CHECK_TITLES = {
     "seal_intact": gettext_lazy("Seal intact"),
     "certificate_trusted": gettext_lazy("Issuer's certificate trusted"),
     "seal_qualified": gettext_lazy("Qualified seal (eIDAS)"),
+    "sealer_is_issuer": gettext_lazy("Sealed by the awarding body"),
     "not_expired": gettext_lazy("Not expired"),
     "not_revoked": gettext_lazy("Not revoked"),
     "issuer_accredited": gettext_lazy("Awarding body accredited"),
@@ -61,6 +62,11 @@ DETAIL_LABELS = {
     "qualifications": gettext_lazy("Qualifications"),
     "awarding_body": gettext_lazy("Awarding body"),
     "qc_claimed": gettext_lazy("Certificate claims to be qualified"),
+    "awarding_body_identifiers": gettext_lazy("Identifiers the credential gives for its awarding body"),
+    "seal_organization_identifier": gettext_lazy("Organisation identifier of the seal certificate"),
+    "register": gettext_lazy("The register's entry"),
+    "issued_on_behalf_of": gettext_lazy("Issued on behalf of"),
+    "revocation": gettext_lazy("How revocation was checked"),
 }
 CERTIFICATE_LABELS = {
     "subject": gettext_lazy("Subject"),
