@@ -216,6 +216,7 @@ class Credential:
     valid_from: dt.datetime | None = None
     valid_until: dt.datetime | None = None
     status: CredentialStatus | None = None
+    presented_by: AwardingBody | None = None  # the issuer of a verifiable presentation wrapping it, if any
 
     def to_xml(self) -> bytes:
         return etree.tostring(_write(self), xml_declaration=True, encoding="UTF-8")
@@ -519,6 +520,14 @@ def find_credential_element(root: etree._Element) -> etree._Element:
         "This XML is not a Europass credential (no europassCredential element).",
         "Ce XML n'est pas un titre Europass (pas d'élément europassCredential).",
     )
+
+
+def read_presenter(root: etree._Element) -> AwardingBody | None:
+    """The issuer of a verifiable presentation (``vp:issuer``): whoever presents, and seals, the credential."""
+    if etree.QName(root).localname != "verifiablePresentation":
+        return None
+    issuer = next((child for child in root if etree.QName(child).localname == "issuer"), None)
+    return None if issuer is None else _read_awarding_body(canonical_view(issuer), issuer.get("id", ""))
 
 
 def _is_signature(element: etree._Element) -> bool:
