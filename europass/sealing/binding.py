@@ -119,6 +119,24 @@ def bind(credential: Credential, seal: SealInfo | None, registered: RegisteredBo
             f"Le titre ne donne aucun identifiant légal pour son organisme ({name}) : rien ne relie le cachet "
             f"({sealer}) à celui-ci.",
         )
+    presenter = credential.presented_by
+    if sealer not in claimed and presenter is not None and sealer in claimed_identifiers(presenter):
+        by = _names(presenter)
+        if registered is not None:
+            return Binding(
+                CheckStatus.FAILED,
+                f"Sealed by {by} ({sealer}), which presents the credential, not by {registered.name}: the "
+                f"register records {registered.name}, and this seal is not one of its own.",
+                f"Scellé par {by} ({sealer}), qui présente le titre, et non par {registered.name} : le registre "
+                f"enregistre {registered.name}, et ce cachet n'est pas l'un des siens.",
+            )
+        return Binding(
+            CheckStatus.WARNING,
+            f"Sealed by {by} ({sealer}), which presents the credential (a verifiable presentation), not by its "
+            f"awarding body {name}: the seal proves who presents it, not that {name} awarded it.",
+            f"Scellé par {by} ({sealer}), qui présente le titre (présentation vérifiable), et non par son "
+            f"organisme {name} : le cachet prouve qui le présente, pas que {name} l'a délivré.",
+        )
     if sealer not in claimed:
         shown = ", ".join(sorted(claimed))
         return Binding(
@@ -152,6 +170,9 @@ def check(credential: Credential, seal: SealInfo | None, registered: RegisteredB
         "awarding_body_identifiers": sorted(claimed_identifiers(credential.awarding_body)),
         "seal_organization_identifier": (seal.certificate.get("organization_identifier") if seal else None),
     }
+    if credential.presented_by is not None:
+        details["presented_by"] = credential.presented_by.name.get("en") or credential.presented_by.id
+        details["presenter_identifiers"] = sorted(claimed_identifiers(credential.presented_by))
     if registered is not None:
         details["register"] = {"name": registered.name, "legal_identifier": registered.legal_identifier}
     return Check.of(CODE, binding.status, binding.en, binding.fr, **details)
