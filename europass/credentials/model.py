@@ -1,8 +1,14 @@
 """The Europass credential document (European Learning Model, generic schema 1.2) as typed dataclasses.
 
 ``Credential.to_xml()`` writes an unsealed ``europassCredential``; ``Credential.from_xml()`` reads ours and the
-European Commission's (only the parts this portal uses: holder, awarding body, dates, achievements and the
-qualifications that specify them). Nothing inside ``proof`` or ``ds:Signature`` is ever read.
+European Commission's: holder, awarding body, dates, achievements and the qualifications that specify them, and
+the rich parts a Diploma Supplement carries (not written back by ``to_xml``): for each achievement its
+assessments (grade, grading scheme, date, specification), activities (workload, dates, location), entitlements
+and sub-achievements (``hasPart``); the subject's own activities and entitlements; attachments (bytes kept within
+bounds); contained credentials (``childCredentials``, read, never verified). What a hostile document can make us
+read is bounded (``RICH_MAX_DEPTH``, ``RICH_MAX_ITEMS``, ``ATTACHMENT_MAX_*``, ``SUB_CREDENTIALS_*``);
+``Credential.truncated`` says a bound left something out. Nothing inside ``proof`` or ``ds:Signature`` is ever
+read.
 
 Where the status entry lives: the generic schema has no W3C ``credentialStatus``; the credential's top-level
 ``identifier`` is free to carry scheme-qualified identifiers, so the revocation entry is written as
@@ -11,6 +17,8 @@ Where the status entry lives: the generic schema has no W3C ``credentialStatus``
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import datetime as dt
 import re
@@ -33,6 +41,7 @@ NSMAP = {None: SNB, "cred": CRED, "xsi": XSI}
 SCHEMA_LOCATION = f"{SNB} http://publications.europa.eu/resource/schema/credential/genericschema_1.2.xsd"
 XSD_VERSION = "0.10.0"
 STATUS_SCHEME = "BitstringStatusListEntry"
+GENERIC_TYPE = "http://data.europa.eu/snb/credential/e34929035b"  # "Generic": read as no credential type
 EQF_FRAMEWORK = "http://data.europa.eu/snb/eqf/25831c2"
 ISCEDF_FRAMEWORK = "http://data.europa.eu/snb/isced-f/25831c2"
 COUNTRY_AUTHORITY = "http://publications.europa.eu/resource/authority/country"
@@ -167,10 +176,17 @@ class Holder:
 class LearningOutcome:
     id: str
     text: MultilingualText
+    description: MultilingualText | None = None
 
 
 @dataclass(frozen=True)
 class Qualification:
+    """What an achievement is specified by: a ``qualification`` or a ``learningSpecification`` (``kind``).
+
+    ``type`` is the learning-opportunity type (e.g. "Course"); ``volume_of_learning`` and ``duration`` are ISO 8601
+    durations as written (``PT60H``, ``P6M``).
+    """
+
     id: str
     title: MultilingualText
     code: str | None = None
@@ -181,10 +197,155 @@ class Qualification:
     credits: Decimal | None = None
     learning_outcomes: tuple[LearningOutcome, ...] = ()
     homepage: str | None = None
+    kind: str = "qualification"  # or "learningSpecification"
+    type: MultilingualText | None = None
+    isced_f_label: MultilingualText | None = None
+    volume_of_learning: str | None = None
+    duration: str | None = None
+
+
+@dataclass(frozen=True)
+class GradingScheme:
+    """A scoring or grading scheme (``scoringScheme``): what the grades of an assessment mean."""
+
+    id: str
+    title: MultilingualText = field(default_factory=MultilingualText)
+    description: MultilingualText | None = None
+
+
+@dataclass(frozen=True)
+class Specification:
+    """What an assessment, an activity or an entitlement follows (``assessmentSpecification``,
+    ``learningActivitySpecification``, ``entitlementSpecification``). Only the fields of its kind are filled:
+    ``grading_scheme`` for assessments, ``workload`` (ISO 8601 duration) for activities, ``status``,
+    ``jurisdictions`` and ``occupations`` for entitlements."""
+
+    id: str
+    title: MultilingualText = field(default_factory=MultilingualText)
+    description: MultilingualText | None = None
+    type: MultilingualText | None = None
+    mode: MultilingualText | None = None
+    languages: tuple[MultilingualText, ...] = ()
+    homepage: str | None = None
+    grading_scheme: GradingScheme | None = None
+    workload: str | None = None
+    status: MultilingualText | None = None
+    jurisdictions: tuple[MultilingualText, ...] = ()
+    occupations: tuple[MultilingualText, ...] = ()
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """An assessment the achievement was derived from (``wasDerivedFrom``): its grade, the grading scheme (from
+    its specification), when and by whom (``assessed_by``: the organisations' names), and its parts."""
+
+    id: str
+    title: MultilingualText
+    grade: str | None = None
+    description: MultilingualText | None = None
+    assessed_on: dt.date | None = None
+    assessed_by: tuple[MultilingualText, ...] = ()
+    grading_scheme: GradingScheme | None = None
+    specification: Specification | None = None
+    parts: tuple[Assessment, ...] = ()
+
+
+_DURATION = re.compile(
+    r"P(?:(?P<years>\d+(?:\.\d+)?)Y)?(?:(?P<months>\d+(?:\.\d+)?)M)?(?:(?P<weeks>\d+(?:\.\d+)?)W)?"
+    r"(?:(?P<days>\d+(?:\.\d+)?)D)?(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
+    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?\Z"
+)
+
+
+def duration_hours(value: str | None) -> Decimal | None:
+    """An ISO 8601 duration made only of hours, minutes and seconds (``PT60H``, ``PT1H30M``) in hours; None for
+    anything else (``P2D`` is two days of study, not 48 hours)."""
+    match = _DURATION.match((value or "").strip()[:40])
+    if not match or not value or value.strip() in ("P", "PT"):
+        return None
+    parts = match.groupdict()
+    if any(parts[unit] for unit in ("years", "months", "weeks", "days")):
+        return None
+    hours = (
+        Decimal(parts["hours"] or 0)
+        + Decimal(parts["minutes"] or 0) / 60
+        + Decimal(parts["seconds"] or 0) / 3600
+    )
+    hours = hours.quantize(Decimal("0.01"))
+    return hours.quantize(Decimal(1)) if hours == hours.to_integral_value() else hours.normalize()
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A learning activity (``wasInfluencedBy`` of an achievement, or ``credentialSubject/activities``):
+    ``workload`` is the ISO 8601 duration as written (its own, else its specification's), ``location`` the place's
+    name or address, ``directed_by`` the organisations' names."""
+
+    id: str
+    title: MultilingualText
+    description: MultilingualText | None = None
+    workload: str | None = None
+    started_on: dt.date | None = None
+    ended_on: dt.date | None = None
+    location: MultilingualText | None = None
+    directed_by: tuple[MultilingualText, ...] = ()
+    specification: Specification | None = None
+    parts: tuple[Activity, ...] = ()
+
+    @property
+    def workload_hours(self) -> Decimal | None:
+        return duration_hours(self.workload)
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """What the credential entitles its holder to (``entitlesTo``, ``credentialSubject/entitlements``): ``type`` and
+    ``status`` come from its specification; ``valid_from`` / ``valid_until`` are its issued and expiry dates."""
+
+    id: str
+    title: MultilingualText
+    description: MultilingualText | None = None
+    type: MultilingualText | None = None
+    status: MultilingualText | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    jurisdictions: tuple[MultilingualText, ...] = ()
+    specification: Specification | None = None
+    parts: tuple[Entitlement, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A document attached to the credential (``attachmentList/Attachment``, a media object).
+
+    ``size`` is the decoded size in bytes (the declared ``contentSize`` when the content is not kept); ``content`` is
+    the bytes, kept only up to ``ATTACHMENT_MAX_BYTES`` each and ``ATTACHMENTS_MAX_BYTES`` in all (else None and
+    ``too_large``); ``url`` is the ``contentUrl`` the document gives, never fetched.
+    """
+
+    id: str
+    content_type: str
+    size: int | None = None
+    title: MultilingualText = field(default_factory=MultilingualText)
+    content: bytes | None = field(default=None, repr=False)
+    url: str | None = None
+    too_large: bool = False
+
+    @property
+    def downloadable(self) -> bool:
+        return self.content is not None
 
 
 @dataclass(frozen=True)
 class Achievement:
+    """A learning achievement or qualification award.
+
+    ``qualification`` is its specification (``specifiedBy``; also ``specification``); ``grade`` the grade of its
+    first assessment; ``assessments`` (``wasDerivedFrom``), ``activities`` (``wasInfluencedBy``), ``entitlements``
+    (``entitlesTo``) and ``sub_achievements`` (``hasPart``) are read within the reading bounds (``RICH_MAX_DEPTH``,
+    ``RICH_MAX_ITEMS``).
+    """
+
     id: str
     title: MultilingualText
     qualification: Qualification | None = None
@@ -193,6 +354,16 @@ class Achievement:
     awarded_by: AwardingBody | None = (
         None  # the body named in the awarding process, when it is not the issuer
     )
+    description: MultilingualText | None = None
+    kind: str = "learningAchievement"  # or "qualificationAward"
+    assessments: tuple[Assessment, ...] = ()
+    activities: tuple[Activity, ...] = ()
+    entitlements: tuple[Entitlement, ...] = ()
+    sub_achievements: tuple[Achievement, ...] = ()
+
+    @property
+    def specification(self) -> Qualification | None:
+        return self.qualification
 
 
 @dataclass(frozen=True)
@@ -217,6 +388,25 @@ class Credential:
     valid_until: dt.datetime | None = None
     status: CredentialStatus | None = None
     presented_by: AwardingBody | None = None  # the issuer of a verifiable presentation wrapping it, if any
+    # The rich parts (not written by ``to_xml``): the credential type's label ("Diploma Supplement"), activities
+    # and entitlements of the subject, attachments, the credentials it contains (``childCredentials``, read but
+    # not verified), and whether a reading bound left something out.
+    credential_type: MultilingualText | None = None
+    activities: tuple[Activity, ...] = ()
+    entitlements: tuple[Entitlement, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    sub_credentials: tuple[Credential, ...] = ()
+    truncated: bool = False
+
+    def all_achievements(self) -> list[tuple[int, Achievement]]:
+        """Every achievement with its depth (0 for the credential's own), parents before their parts."""
+        out: list[tuple[int, Achievement]] = []
+        stack = [(0, a) for a in reversed(self.achievements)]
+        while stack:
+            depth, achievement = stack.pop()
+            out.append((depth, achievement))
+            stack.extend((depth + 1, part) for part in reversed(achievement.sub_achievements))
+        return out
 
     def to_xml(self) -> bytes:
         return etree.tostring(_write(self), xml_declaration=True, encoding="UTF-8")
@@ -595,7 +785,7 @@ def _read(root: etree._Element) -> Credential:
         ) from None
 
 
-def _read_unchecked(root: etree._Element) -> Credential:
+def _read_unchecked(root: etree._Element, budget: _Budget | None = None, nested: int = 0) -> Credential:
     issued = _read_datetime(_child_q(root, CRED, "issued"))
     if issued is None:
         raise CredentialError(
@@ -617,6 +807,9 @@ def _read_unchecked(root: etree._Element) -> Credential:
             )
     languages = tuple(lang.text or "" for lang in _children(_child(root, "availableLanguages"), "language"))
     primary = _child(root, "primaryLanguage")
+    rich = _Rich(root, awarding_body, organisations, budget or _Budget(), nested)
+    achievements = rich.achievements()
+    kind = _child(root, "type")
     return Credential(
         id=root.get(_q(CRED, "id"), ""),
         title=_read_texts(_child(root, "title")),
@@ -628,8 +821,18 @@ def _read_unchecked(root: etree._Element) -> Credential:
         languages=languages or ("en",),
         awarding_body=awarding_body,
         holder=_read_holder(_child(root, "credentialSubject")),
-        achievements=_read_achievements(root, awarding_body, organisations),
+        achievements=achievements,
         status=status,
+        credential_type=(
+            None
+            if kind is None or kind.get("uri") == GENERIC_TYPE
+            else _read_texts(_child(kind, "targetName")) or None
+        ),
+        activities=rich.subject_activities(),
+        entitlements=rich.subject_entitlements(),
+        attachments=rich.attachments(),
+        sub_credentials=rich.sub_credentials(),
+        truncated=rich.budget.truncated,
     )
 
 
@@ -724,6 +927,7 @@ def _read_qualification(spec: etree._Element, outcomes: dict[str, LearningOutcom
     isced = _child(spec, "hasISCED-FCode")
     credits = _child(spec, "hasECTSCreditPoints")
     homepage = _child(spec, "homepage")
+    isced_code = (isced.get("uri") or "").rsplit("/", 1)[-1] if isced is not None else None
     eqf_level = None
     if eqf is not None:
         tail = (eqf.get("uri") or "").rstrip("/").rsplit("/", 1)[-1]
@@ -743,59 +947,438 @@ def _read_qualification(spec: etree._Element, outcomes: dict[str, LearningOutcom
         description=_read_texts(_child(spec, "description")) or None,
         eqf_level=eqf_level,
         nqf_level=nqf_level,
-        isced_f_code=(isced.get("uri") or "").rsplit("/", 1)[-1] if isced is not None else None,
+        isced_f_code=isced_code,
         credits=Decimal((credits.text or "").strip())
         if credits is not None and (credits.text or "").strip()
         else None,
         learning_outcomes=tuple(learning),
         homepage=homepage.get("uri") if homepage is not None else None,
+        kind=etree.QName(spec).localname,
+        type=_code_label(_child(spec, "type")),
+        isced_f_label=_code_label(isced, unless=isced_code),
+        volume_of_learning=_plain(_child(spec, "volumeOfLearning")),
+        duration=_plain(_child(spec, "duration")),
     )
 
 
-def _read_achievements(
-    root: etree._Element, issuer: AwardingBody, organisations: Mapping[str | None, etree._Element]
-) -> tuple[Achievement, ...]:
-    outcomes = {
-        o.get("id", ""): LearningOutcome(id=o.get("id", ""), text=_read_texts(_child(o, "prefLabel")))
-        for o in _children(_child(root, "learningOutcomeReferences"), "learningOutcome")
-    }
-    references = _child(root, "learningSpecificationReferences")
-    specs = {
-        spec.get("id", ""): spec
-        for spec in (references if references is not None else [])
-        if spec.tag in (S("qualification"), S("learningSpecification"))
-    }
-    processes = {
-        p.get("id", ""): p for p in _children(_child(root, "awardingProcessReferences"), "awardingProcess")
-    }
-    subject = _child(root, "credentialSubject")
-    result = []
-    for container in _children(subject, "achievements"):
-        for element in container:
-            if element.tag not in (S("learningAchievement"), S("qualificationAward")):
-                continue
-            specified = _child(element, "specifiedBy")
-            spec = specs.get(specified.get("idref", "")) if specified is not None else None
-            assessment = _child(element, "wasDerivedFrom")
-            grade = _child(assessment, "grade")
-            awarded = _child(element, "wasAwardedBy")
-            process = processes.get(awarded.get("idref", "")) if awarded is not None else None
-            date = _child(process, "date")
-            body = _child(process, "awardingBody")
-            body_id = body.get("idref", "") if body is not None else ""
-            awarded_by = None
-            if body_id and body_id != issuer.id and body_id in organisations:
-                awarded_by = _read_awarding_body(organisations[body_id], body_id)
-                if awarded_by.legal_identifier and awarded_by.legal_identifier == issuer.legal_identifier:
-                    awarded_by = None  # the same legal person, described twice
-            result.append(
-                Achievement(
-                    id=element.get("id", ""),
-                    title=_read_texts(_child(element, "title")),
-                    qualification=_read_qualification(spec, outcomes) if spec is not None else None,
-                    grade=(grade.text or "").strip() if grade is not None else None,
-                    awarded_on=_read_date(date.text if date is not None else None),
-                    awarded_by=awarded_by,
-                )
+# --- the rich parts: assessments, activities, entitlements, parts, attachments, contained credentials ---------
+
+RICH_MAX_DEPTH = (
+    8  # levels of hasPart read below an achievement, an assessment, an activity or an entitlement
+)
+RICH_MAX_ITEMS = (
+    2000  # achievements, assessments, activities and entitlements read in all (contained ones too)
+)
+ATTACHMENT_MAX_COUNT = 20
+ATTACHMENT_MAX_BYTES = 2 * 1024 * 1024  # each attachment's bytes kept for download up to this size
+ATTACHMENTS_MAX_BYTES = 4 * 1024 * 1024  # and all of them together
+SUB_CREDENTIALS_MAX = 10
+SUB_CREDENTIALS_DEPTH = 2  # a contained credential's own contained credentials are read, theirs are not
+
+_MEDIA_TYPES = {
+    "PDF": "application/pdf",
+    "PNG": "image/png",
+    "JPEG": "image/jpeg",
+    "JPG": "image/jpeg",
+    "GIF": "image/gif",
+    "SVG": "image/svg+xml",
+    "XML": "application/xml",
+    "TXT": "text/plain",
+    "HTML": "text/html",
+    "JSON": "application/json",
+}
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]{0,63}/[a-z0-9][a-z0-9.+-]{0,63}\Z")
+
+
+class _Budget:
+    """What a document may still make us read; ``truncated`` once a bound left something out."""
+
+    def __init__(self) -> None:
+        self.items = RICH_MAX_ITEMS
+        self.attachment_bytes = ATTACHMENTS_MAX_BYTES
+        self.truncated = False
+
+    def take(self) -> bool:
+        if self.items <= 0:
+            self.truncated = True
+            return False
+        self.items -= 1
+        return True
+
+
+def _plain(element: etree._Element | None) -> str | None:
+    text = (element.text or "").strip() if element is not None else ""
+    return text or None
+
+
+def _uri(element: etree._Element | None) -> str | None:
+    return (element.get("uri") or None) if element is not None else None
+
+
+def _code_label(code: etree._Element | None, unless: str | None = None) -> MultilingualText | None:
+    """The label of a code (its ``targetName``, else the tail of its URI); None when it only repeats ``unless``."""
+    if code is None:
+        return None
+    label = _read_texts(_child(code, "targetName"))
+    if not label and (code.get("uri") or "").strip():
+        label = MultilingualText({"en": (code.get("uri") or "").rstrip("/").rsplit("/", 1)[-1]})
+    if unless is not None and label.get() == unless:
+        return None
+    return label or None
+
+
+def _lenient_date(element: etree._Element | None) -> dt.date | None:
+    try:
+        return _read_date(element.text if element is not None else None)
+    except ValueError:
+        return None
+
+
+class _Rich:
+    """Reads the rich parts of one ``europassCredential``, resolving ``idref``s to the document's collections."""
+
+    _COLLECTIONS = (
+        "learningSpecificationReferences",
+        "learningActivitySpecificationReferences",
+        "assessmentSpecificationReferences",
+        "entitlementSpecificationReferences",
+        "scoringSchemeReferences",
+        "awardingProcessReferences",
+    )
+
+    def __init__(
+        self,
+        root: etree._Element,
+        issuer: AwardingBody,
+        organisations: Mapping[str | None, etree._Element],
+        budget: _Budget,
+        nested: int,
+    ) -> None:
+        self.root = root
+        self.issuer = issuer
+        self.organisations = organisations
+        self.budget = budget
+        self.nested = nested
+        self.subject = _child(root, "credentialSubject")
+        self.by_id: dict[str, etree._Element] = {}
+        for name in self._COLLECTIONS:
+            for element in _children_all(_child(root, name)):
+                self.by_id.setdefault(element.get("id", ""), element)
+        for name in ("achievements", "activities", "entitlements", "assessments"):
+            for container in _children(self.subject, name):
+                for element in _children_all(container):
+                    self.by_id.setdefault(element.get("id", ""), element)
+        self.by_id.pop("", None)
+        self.outcomes = {
+            o.get("id", ""): LearningOutcome(
+                id=o.get("id", ""),
+                text=_read_texts(_child(o, "prefLabel")),
+                description=_read_texts(_child(o, "description")) or None,
             )
-    return tuple(result)
+            for o in _children(_child(root, "learningOutcomeReferences"), "learningOutcome")
+        }
+        self.grading_schemes: dict[str, GradingScheme] = {}
+        self.specifications: dict[str, Specification] = {}
+
+    # idrefs ---------------------------------------------------------------------------------------------
+
+    def resolve(self, element: etree._Element) -> etree._Element | None:
+        """The element itself, or the one its ``idref`` names when it is only a reference."""
+        ref = element.get("idref")
+        if ref is not None and len(element) == 0:
+            return self.by_id.get(ref)
+        return element
+
+    def referenced(self, element: etree._Element | None, tag: str) -> etree._Element | None:
+        ref = _child(element, tag)
+        target = self.by_id.get(ref.get("idref", "")) if ref is not None else None
+        return target
+
+    def org_names(self, element: etree._Element, tag: str) -> tuple[MultilingualText, ...]:
+        names = []
+        for ref in list(_children(element, tag))[:8]:
+            org = self.organisations.get(ref.get("idref", ""))
+            name = _read_texts(_child(org, "prefLabel")) if org is not None else MultilingualText()
+            if name:
+                names.append(name)
+        return tuple(names)
+
+    def specification(self, element: etree._Element | None) -> Specification | None:
+        spec = self.referenced(element, "specifiedBy")
+        if spec is None or etree.QName(spec).localname not in (
+            "assessmentSpecification",
+            "learningActivitySpecification",
+            "entitlementSpecification",
+        ):
+            return None
+        key = spec.get("id", "")
+        if key not in self.specifications:
+            scheme = self.referenced(spec, "gradingScheme")
+            self.specifications[key] = Specification(
+                id=key,
+                title=_read_texts(_child(spec, "title")),
+                description=_read_texts(_child(spec, "description")) or None,
+                type=_code_label(_child(spec, "type")),
+                mode=_code_label(_child(spec, "mode")),
+                languages=tuple(
+                    label for code in list(_children(spec, "language"))[:16] if (label := _code_label(code))
+                ),
+                homepage=_uri(_child(spec, "homepage")),
+                grading_scheme=self.grading_scheme(scheme),
+                workload=_plain(_child(spec, "workload")),
+                status=_code_label(_child(spec, "status")),
+                jurisdictions=tuple(
+                    label
+                    for code in list(_children(spec, "limitJurisdiction"))[:16]
+                    if (label := _code_label(code))
+                ),
+                occupations=tuple(
+                    label
+                    for code in list(_children(spec, "limitOccupation"))[:16]
+                    if (label := _code_label(code))
+                ),
+            )
+        return self.specifications[key]
+
+    def grading_scheme(self, element: etree._Element | None) -> GradingScheme | None:
+        if element is None or etree.QName(element).localname != "scoringScheme":
+            return None
+        key = element.get("id", "")
+        if key not in self.grading_schemes:
+            self.grading_schemes[key] = GradingScheme(
+                id=key,
+                title=_read_texts(_child(element, "title")),
+                description=_read_texts(_child(element, "description")) or None,
+            )
+        return self.grading_schemes[key]
+
+    # achievements ---------------------------------------------------------------------------------------
+
+    def achievements(self) -> tuple[Achievement, ...]:
+        result = []
+        for container in _children(self.subject, "achievements"):
+            for element in container:
+                achievement = self.achievement(element, 0)
+                if achievement is not None:
+                    result.append(achievement)
+        return tuple(result)
+
+    def achievement(self, element: etree._Element, depth: int) -> Achievement | None:
+        if element.tag not in (S("learningAchievement"), S("qualificationAward")):
+            return None
+        target = self.resolve(element)
+        if target is None or not self.budget.take():
+            return None
+        element = target
+        spec = self.referenced(element, "specifiedBy")
+        if spec is not None and spec.tag not in (S("qualification"), S("learningSpecification")):
+            spec = None
+        assessment = _child(element, "wasDerivedFrom")
+        assessment = self.resolve(assessment) if assessment is not None else None
+        grade = _child(assessment, "grade")
+        process = self.referenced(element, "wasAwardedBy")
+        if process is not None and process.tag != S("awardingProcess"):
+            process = None
+        date = _child(process, "date")
+        body = _child(process, "awardingBody")
+        body_id = body.get("idref", "") if body is not None else ""
+        awarded_by = None
+        if body_id and body_id != self.issuer.id and body_id in self.organisations:
+            awarded_by = _read_awarding_body(self.organisations[body_id], body_id)
+            if awarded_by.legal_identifier and awarded_by.legal_identifier == self.issuer.legal_identifier:
+                awarded_by = None  # the same legal person, described twice
+        parts: list[Achievement] = []
+        for container in _children(element, "hasPart"):
+            for child in container:
+                if depth + 1 > RICH_MAX_DEPTH:
+                    self.budget.truncated = True
+                    break
+                part = self.achievement(child, depth + 1)
+                if part is not None:
+                    parts.append(part)
+        return Achievement(
+            id=element.get("id", ""),
+            title=_read_texts(_child(element, "title")),
+            qualification=_read_qualification(spec, self.outcomes) if spec is not None else None,
+            grade=(grade.text or "").strip() if grade is not None else None,
+            awarded_on=_read_date(date.text if date is not None else None),
+            awarded_by=awarded_by,
+            description=_read_texts(_child(element, "description")) or None,
+            kind=etree.QName(element).localname,
+            assessments=self.many(element, "wasDerivedFrom", self.assessment, depth, skip=_restated_grade),
+            activities=self.many(element, "wasInfluencedBy", self.activity, depth),
+            entitlements=self.many(element, "entitlesTo", self.entitlement, depth),
+            sub_achievements=tuple(parts),
+        )
+
+    def many(
+        self, element: etree._Element, tag: str, read: Any, depth: int, skip: Any = None
+    ) -> tuple[Any, ...]:
+        out = []
+        for child in _children(element, tag):
+            target = self.resolve(child)
+            if target is None or (skip is not None and skip(element, target)):
+                continue
+            if depth > RICH_MAX_DEPTH:
+                self.budget.truncated = True
+                break
+            item = read(target, depth)
+            if item is None:
+                break
+            out.append(item)
+        return tuple(out)
+
+    def assessment(self, element: etree._Element, depth: int) -> Assessment | None:
+        if not self.budget.take():
+            return None
+        specification = self.specification(element)
+        grade = _child(element, "grade")
+        return Assessment(
+            id=element.get("id", ""),
+            title=_read_texts(_child(element, "title")),
+            grade=(grade.text or "").strip() or None if grade is not None else None,
+            description=_read_texts(_child(element, "description")) or None,
+            assessed_on=_lenient_date(_child(element, "issuedDate")),
+            assessed_by=self.org_names(element, "assessedBy"),
+            grading_scheme=specification.grading_scheme if specification else None,
+            specification=specification,
+            parts=self.many(element, "hasPart", self.assessment, depth + 1),
+        )
+
+    def activity(self, element: etree._Element, depth: int) -> Activity | None:
+        if not self.budget.take():
+            return None
+        specification = self.specification(element)
+        location = _child(element, "location")
+        place = _read_texts(_child(location, "name")) or _read_texts(
+            _child(_child(location, "hasAddress"), "fullAddress")
+        )
+        return Activity(
+            id=element.get("id", ""),
+            title=_read_texts(_child(element, "title"))
+            or (specification.title if specification else MultilingualText()),
+            description=_read_texts(_child(element, "description")) or None,
+            workload=_plain(_child(element, "workload"))
+            or (specification.workload if specification else None),
+            started_on=_lenient_date(_child(element, "startedAtTime")),
+            ended_on=_lenient_date(_child(element, "endedAtTime")),
+            location=place or None,
+            directed_by=self.org_names(element, "directedBy"),
+            specification=specification,
+            parts=self.many(element, "hasPart", self.activity, depth + 1),
+        )
+
+    def entitlement(self, element: etree._Element, depth: int) -> Entitlement | None:
+        if not self.budget.take():
+            return None
+        specification = self.specification(element)
+        return Entitlement(
+            id=element.get("id", ""),
+            title=_read_texts(_child(element, "title"))
+            or (specification.title if specification else MultilingualText()),
+            description=_read_texts(_child(element, "description")) or None,
+            type=specification.type if specification else None,
+            status=specification.status if specification else None,
+            valid_from=_lenient_date(_child(element, "issuedDate")),
+            valid_until=_lenient_date(_child(element, "expiryDate")),
+            jurisdictions=specification.jurisdictions if specification else (),
+            specification=specification,
+            parts=self.many(element, "hasPart", self.entitlement, depth + 1),
+        )
+
+    def subject_activities(self) -> tuple[Activity, ...]:
+        out: list[Activity] = []
+        for container in _children(self.subject, "activities"):
+            out.extend(self.many(container, "activity", self.activity, 0))
+        return tuple(out)
+
+    def subject_entitlements(self) -> tuple[Entitlement, ...]:
+        out: list[Entitlement] = []
+        for container in _children(self.subject, "entitlements"):
+            out.extend(self.many(container, "entitlement", self.entitlement, 0))
+        return tuple(out)
+
+    # attachments and contained credentials ------------------------------------------------------------
+
+    def attachments(self) -> tuple[Attachment, ...]:
+        elements = [
+            element
+            for container in _children(self.root, "attachmentList")
+            for element in container
+            if isinstance(element.tag, str) and etree.QName(element).localname in ("Attachment", "attachment")
+        ]
+        if len(elements) > ATTACHMENT_MAX_COUNT:
+            self.budget.truncated = True
+        return tuple(
+            self.attachment(element, n) for n, element in enumerate(elements[:ATTACHMENT_MAX_COUNT], 1)
+        )
+
+    def attachment(self, element: etree._Element, number: int) -> Attachment:
+        kind = _child(element, "contentType")
+        label = _read_texts(_child(kind, "targetName")).get().strip().lower() if kind is not None else ""
+        tail = (kind.get("uri") or "").rstrip("/").rsplit("/", 1)[-1].upper() if kind is not None else ""
+        media_type = (
+            label if _MEDIA_TYPE.match(label) else _MEDIA_TYPES.get(label.upper(), _MEDIA_TYPES.get(tail, ""))
+        ) or "application/octet-stream"
+        declared = _plain(_child(element, "contentSize"))
+        size = int(declared) if declared and declared.isdigit() and len(declared) < 16 else None
+        url = _plain(_child(element, "contentUrl"))
+        content_element = _child(element, "content")
+        encoded = "".join((content_element.text or "").split()) if content_element is not None else ""
+        content: bytes | None = None
+        too_large = False
+        if encoded:
+            estimate = len(encoded) * 3 // 4
+            if estimate > ATTACHMENT_MAX_BYTES or estimate > self.budget.attachment_bytes:
+                too_large, size = True, estimate
+            else:
+                try:
+                    content = base64.b64decode(encoded, validate=True)
+                except (binascii.Error, ValueError):
+                    content = None
+                else:
+                    self.budget.attachment_bytes -= len(content)
+                    size = len(content)
+        return Attachment(
+            id=element.get("id", "") or f"attachment-{number}",
+            content_type=media_type,
+            size=size,
+            title=_read_texts(_child(element, "title")),
+            content=content,
+            url=url,
+            too_large=too_large,
+        )
+
+    def sub_credentials(self) -> tuple[Credential, ...]:
+        children = [child for container in _children(self.root, "childCredentials") for child in container]
+        if not children:
+            return ()
+        if self.nested + 1 >= SUB_CREDENTIALS_DEPTH + 1 or len(children) > SUB_CREDENTIALS_MAX:
+            self.budget.truncated = True
+        if self.nested + 1 > SUB_CREDENTIALS_DEPTH:
+            return ()
+        out = []
+        for child in children[:SUB_CREDENTIALS_MAX]:
+            element = next(
+                (e for e in child.iter(S("europassCredential")) if not _inside_signature(e)),
+                None,
+            )
+            if element is None:
+                self.budget.truncated = True
+                continue
+            try:
+                out.append(_read_unchecked(element, self.budget, self.nested + 1))
+            except (CredentialError, ValueError, TypeError, InvalidOperation):
+                self.budget.truncated = True
+        return tuple(out)
+
+
+def _restated_grade(achievement: etree._Element, assessment: etree._Element) -> bool:
+    """Our writer's ``wasDerivedFrom``: only the achievement's title and grade, to carry ``Achievement.grade``."""
+    return assessment.get("id") == f"{achievement.get('id')}:assessment" and [
+        etree.QName(child).localname for child in assessment if isinstance(child.tag, str)
+    ] == ["title", "grade"]
+
+
+def _children_all(parent: etree._Element | None) -> list[etree._Element]:
+    return [] if parent is None else [child for child in parent if isinstance(child.tag, str)]
