@@ -316,11 +316,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
-# Credentials: where the official XSDs live (the product does not ship the Commission's files).
-_default_schema_dir = BASE_DIR.parent / "shared" / "interop" / "xsd"
-EUROPASS_SCHEMA_DIR: str = env.str(
-    "EUROPASS_SCHEMA_DIR", default=str(_default_schema_dir) if _default_schema_dir.exists() else ""
-)
+# Credentials: the official XSDs ship in europass/credentials/xsd/; files in this directory (optional) override them.
+EUROPASS_SCHEMA_DIR: str = env.str("EUROPASS_SCHEMA_DIR", default="")
 TSA_URL: str = env.str("TSA_URL", default="")
 # The demo users' password: a known default only in development mode.
 DEMO_PASSWORD: str = env.str("DEMO_PASSWORD", default="demo-password" if DEVELOPMENT else "")

@@ -30,7 +30,7 @@ from django.urls import Resolver404, resolve
 
 from europass.credentials.model import AwardingBody, Credential
 from europass.credentials.model import Qualification as CredentialQualification
-from europass.credentials.schema import SchemaValidator
+from europass.credentials.schema import SchemaValidator, validator_for
 from europass.registry.models import Organisation, Qualification
 from europass.registry.selectors import (
     accredited_on,
@@ -68,20 +68,10 @@ log = logging.getLogger(__name__)
 ExtraCheck = Callable[[Credential, SealInfo | None], Check]
 
 
-@lru_cache(maxsize=2)
-def _schema(directory: str) -> SchemaValidator | None:
-    try:
-        return SchemaValidator(directory)
-    except (
-        Exception
-    ):  # a misconfigured directory must not break verification: the check says "not configured"
-        log.warning("EUROPASS_SCHEMA_DIR=%s has no usable genericschema_1.2.xsd", directory)
-        return None
-
-
-def schema_validator() -> SchemaValidator | None:
-    directory = getattr(settings, "EUROPASS_SCHEMA_DIR", "")
-    return _schema(directory) if directory else None
+def schema_validator() -> SchemaValidator:
+    """The official schemas shipped with the product, overridden by the files of ``EUROPASS_SCHEMA_DIR`` if set
+    (a directory that does not exist is logged and ignored)."""
+    return validator_for(str(getattr(settings, "EUROPASS_SCHEMA_DIR", "") or ""))
 
 
 # --- not_revoked ------------------------------------------------------------------------------------------------

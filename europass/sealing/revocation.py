@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
+from .validation_data import read_crls, read_ocsps
+
 log = logging.getLogger(__name__)
 
 Fetch = Callable[[str, str], bytes]  # (url, accept) -> body; raises on any failure
@@ -113,8 +115,10 @@ def fetch(cert_der: bytes, chain: Sequence[bytes], get: Fetch) -> Fetched:
             continue
         try:
             body = get(url, "application/ocsp-response")
-            ocsp.load_der_ocsp_response(body)  # well-formed, or it does not count
-            ocsps.append(body)
+            read, notes = read_ocsps([body])  # well-formed, or it does not count
+            if not read:
+                raise ValueError(notes[0].en if notes else "unreadable OCSP response")
+            ocsps.append(read[0])
             break
         except Exception as error:
             errors.append(f"OCSP {responder}: {error}")
@@ -130,8 +134,9 @@ def fetch(cert_der: bytes, chain: Sequence[bytes], get: Fetch) -> Fetched:
 
 
 def _der_crl(body: bytes) -> bytes:
-    """A CRL as DER, whether it came as DER or PEM; raises ValueError when it is neither."""
-    if body.lstrip().startswith(b"-----BEGIN"):
-        return x509.load_pem_x509_crl(body).public_bytes(Encoding.DER)
-    x509.load_der_x509_crl(body)
-    return body
+    """A CRL as DER, whether it came as DER or PEM (read with asn1crypto, which reads CRLs `cryptography`
+    refuses); raises ValueError when it is neither."""
+    read, notes = read_crls([body])
+    if len(read) != 1:
+        raise ValueError(notes[0].en if notes else "not one CRL")
+    return read[0]

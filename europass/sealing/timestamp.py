@@ -117,7 +117,21 @@ def _verify_signature(public_der: bytes, signature: bytes, data: bytes, algo: st
 
 
 def verify_timestamp_token(token_der: bytes, data: bytes) -> TimestampInfo:
-    """Check a TimeStampToken over ``data``: the imprint, and the TSA's signature over the signed attributes."""
+    """Check a TimeStampToken over ``data``: the imprint, and the TSA's signature over the signed attributes.
+    A token that cannot be read raises ``SealingError`` (never anything else)."""
+    try:
+        return _verify_timestamp_token(token_der, data)
+    except SealingError:
+        raise
+    except Exception as error:  # whatever a malformed token provokes in the ASN.1 or the crypto
+        raise SealingError(
+            "bad_timestamp",
+            f"The time-stamp could not be read ({type(error).__name__}).",
+            f"L'horodatage n'a pas pu être lu ({type(error).__name__}).",
+        ) from None
+
+
+def _verify_timestamp_token(token_der: bytes, data: bytes) -> TimestampInfo:
     content = cms.ContentInfo.load(token_der)
     signed = content["content"]
     info = signed["encap_content_info"]["content"].parsed

@@ -22,6 +22,8 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, RevokedError, ValidationError
 
+from .validation_data import read_crls, read_ocsps, revoked_in_path, split_anchor_crls
+
 T = TypeVar("T")
 _executor = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="certvalidator")
 
@@ -114,6 +116,8 @@ class TrustStore:
         ocsps: Sequence[bytes] = (),
         crls: Sequence[bytes] = (),
     ) -> PathResult:
+        ocsps = read_ocsps(list(ocsps))[0]  # PEM made DER, unreadable values skipped: none may sink the path
+        crls = read_crls(list(crls))[0]
         key = (
             hashlib.sha256(leaf_der).digest(),
             frozenset(hashlib.sha256(d).digest() for d in intermediates_der),
@@ -167,6 +171,7 @@ class TrustStore:
             )
         if not self._roots:
             return self._failure(leaf, moment, PathBuildingError("no trust anchor"))
+        crls, anchor_crls = split_anchor_crls(list(crls), self._roots)
         context = ValidationContext(
             trust_roots=self._roots,
             other_certs=intermediates,
@@ -190,6 +195,17 @@ class TrustStore:
                 },
             )
         certificates = list(path)
+        revoked = revoked_in_path(certificates, anchor_crls, moment)
+        if revoked is not None:
+            name, when = revoked[0].subject.human_friendly, f"{revoked[1]:%Y-%m-%d}"
+            return PathResult(
+                False,
+                revoked=True,
+                reasons={
+                    "en": f"The certificate “{name}” had been revoked (on {when}) when the seal was made.",
+                    "fr": f"Le certificat « {name} » avait été révoqué (le {when}) quand le cachet a été apposé.",
+                },
+            )
         root = certificates[0]
         anchor = self._by_key.get(root.public_key.dump())
         start = max(c["tbs_certificate"]["validity"]["not_before"].native for c in certificates)

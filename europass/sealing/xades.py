@@ -24,6 +24,7 @@ from .certificates import summarize
 from .errors import SealingError
 from .evidence import SealEvidence, SealRefused
 from .timestamp import verify_timestamp_token
+from .validation_data import read_certificates, read_crls, read_ocsps
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
@@ -260,9 +261,9 @@ def _find_all(parent: etree._Element | None, path: str) -> list[etree._Element]:
 def _verify_core(root: etree._Element, sig: _Signature) -> None:
     """libxmlsec1 checks every reference digest and the signature value with the certificate's key."""
     context = xmlsec.SignatureContext()
-    context.key = _xmlsec_key(sig.certificate_der)
     xmlsec.tree.add_ids(sig.node, ["Id"])  # only inside the signature: references may point nowhere else
     try:
+        context.key = _xmlsec_key(sig.certificate_der)  # a certificate libxmlsec1 cannot load: not genuine
         context.verify(sig.node)
     except xmlsec.Error:
         raise SealRefused(
@@ -330,15 +331,19 @@ def verify_xades(root: etree._Element, credential: etree._Element) -> SealEviden
         raise SealRefused(
             f"The seal could not be read: {error}", f"Le cachet n'a pas pu être lu : {error}"
         ) from None
+    certificates, notes = read_certificates(sig.certificates)  # DER or PEM; unreadable: skipped, noted
+    ocsps, ocsp_notes = read_ocsps(sig.ocsps)
+    crls, crl_notes = read_crls(sig.crls)
     return SealEvidence(
         format="xades",
         certificate_der=sig.certificate_der,
-        certificates=list(sig.certificates),
-        ocsps=list(sig.ocsps),
-        crls=list(sig.crls),
+        certificates=certificates,
+        ocsps=ocsps,
+        crls=crls,
         signing_time=sig.signing_time,
         proven_time=proven if source == "timestamp" else None,
         timestamp_authority=authority,
         timestamp_certificates=list(stamp_certs),
         algorithm=sig.algorithm,
+        notes=[*notes, *ocsp_notes, *crl_notes],
     )
