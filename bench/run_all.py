@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ["seal.py", "issue_sheet.py", "export_pdf.py", "wallet.py", "verify_inprocess.py", "verify_http.py"]
+SCRIPTS = [
+    "seal.py",
+    "issue_sheet.py",
+    "export_pdf.py",
+    "wallet.py",
+    "verify_inprocess.py",
+    "verify_http.py",
+    "verify_edc3.py",
+]
 
 
 def main() -> int:
