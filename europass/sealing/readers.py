@@ -6,47 +6,21 @@ import dataclasses
 
 from lxml import etree
 
+from europass.credentials.errors import CredentialError
 from europass.credentials.model import Credential, find_credential_element, read_presenter
-from europass.credentials.schema import SchemaValidator
+from europass.credentials.schema import SchemaValidator, default_validator
 from europass.credentials.xmlsafe import parse_xml
 
 from .engine import Document, Options, Reader
+from .evidence import SealEvidence, SealRefused
 from .report import Check, CheckStatus
+from .schema_check import xml_schema_check
 from .xades import verify_xades
 
 
 def _first_byte(data: bytes) -> bytes:
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     return stripped[:1]
-
-
-def _schema_check(validator: SchemaValidator | None, root: etree._Element, element: etree._Element) -> Check:
-    if validator is None:
-        from verification.services import schema_validator  # TODO(lead): shipped schemas (helper A)
-
-        validator = schema_validator()
-    if validator is None:
-        return Check.of(
-            "schema_valid",
-            CheckStatus.NOT_APPLICABLE,
-            "The official schema is not configured here; schema validation skipped.",
-            "Le schéma officiel n'est pas configuré ici ; validation ignorée.",
-        )
-    errors = validator.errors(element)
-    if not errors:
-        return Check.of(
-            "schema_valid",
-            CheckStatus.PASSED,
-            "Valid against the official Europass schema.",
-            "Conforme au schéma Europass officiel.",
-        )
-    return Check.of(
-        "schema_valid",
-        CheckStatus.FAILED,
-        "Not valid against the official Europass schema.",
-        "Non conforme au schéma Europass officiel.",
-        errors=errors,
-    )
 
 
 class XmlReader:
@@ -70,7 +44,7 @@ class XmlReader:
                     "Not a Europass schema document.",
                     "Ce n'est pas un document du schéma Europass.",
                 )
-            return _schema_check(validator, root, element)
+            return xml_schema_check((validator or default_validator()).validate(root, element))
 
         def credential() -> Credential:
             read = Credential.from_xml(element)
@@ -86,4 +60,73 @@ class XmlReader:
         )
 
 
-READERS: tuple[Reader, ...] = (XmlReader(),)
+class JsonReader:
+    """EDC 3: an ELM 3 credential in JSON-LD (W3C VC 1.1), sealed with JAdES in the JWS JSON serialization."""
+
+    format = "edc3-jsonld"
+
+    def accepts(self, data: bytes) -> bool:
+        return _first_byte(data) == b"{"
+
+    def read(self, data: bytes, options: Options) -> Document:
+        from europass.credentials.elm3 import credential_from_elm3
+        from europass.credentials.jsonsafe import parse_json
+        from europass.credentials.shacl import default_shacl_validator
+
+        from .jades import is_jades, verify_jades
+        from .shacl_check import shacl_check
+
+        document = parse_json(data)  # raises CredentialError: too large, too deep, duplicate keys, not JSON
+        if not isinstance(document, dict):
+            raise CredentialError(
+                "not_a_credential",
+                "This JSON is not a credential (it is not an object).",
+                "Ce JSON n'est pas un titre (ce n'est pas un objet).",
+            )
+        sealed = is_jades(document)
+        if sealed:
+            if not isinstance(document.get("payload"), str):
+                raise CredentialError(
+                    "not_a_credential",
+                    "This JAdES document carries no JSON payload.",
+                    "Ce document JAdES ne porte pas de contenu JSON.",
+                )
+            payload = parse_json(document["payload"].encode("utf-8"))
+        else:
+            payload = document
+        if not isinstance(payload, dict) or (
+            not sealed and not {"credentialSubject", "verifiableCredential"} & payload.keys()
+        ):
+            # a sealed payload is judged by its seal first: what it says is read only once the seal holds
+            raise CredentialError(
+                "not_a_credential",
+                "This JSON is not an EDC 3 credential (no credentialSubject).",
+                "Ce JSON n'est pas un titre EDC 3 (pas de credentialSubject).",
+            )
+        seal_payload: list[bytes] = []
+
+        def seal() -> SealEvidence:
+            if not sealed:
+                raise SealRefused(
+                    "The credential carries no electronic seal.",
+                    "Le titre ne porte aucun cachet électronique.",
+                )
+            jades = verify_jades(document)
+            seal_payload.append(jades.payload)
+            return jades.evidence
+
+        def credential() -> Credential:
+            # Read from the very bytes the seal covers, never from another copy.
+            sealed_payload = parse_json(seal_payload[-1]) if seal_payload else payload
+            return credential_from_elm3(sealed_payload)
+
+        return Document(
+            format=self.format,
+            described=("EDC 3 credential (ELM 3 JSON-LD)", "Titre EDC 3 (JSON-LD ELM 3)"),
+            schema=lambda: shacl_check(default_shacl_validator().validate(payload)),
+            seal=seal,
+            credential=credential,
+        )
+
+
+READERS: tuple[Reader, ...] = (XmlReader(), JsonReader())
