@@ -144,9 +144,10 @@ def _verify_timestamp_token(token_der: bytes, data: bytes) -> TimestampInfo:
     tsa_cert = None
     for cert in certificates:
         if sid.name == "issuer_and_serial_number":
-            if (
-                cert.issuer == sid.chosen["issuer"]
-                and cert.serial_number == sid.chosen["serial_number"].native
+            issuer = sid.chosen["issuer"]
+            if (  # the serial and the DER first: comparing names (LDAP string preparation) is slow
+                cert.serial_number == sid.chosen["serial_number"].native
+                and (cert.issuer.dump() == issuer.dump() or cert.issuer == issuer)
             ):
                 tsa_cert = cert
         elif cert.key_identifier == sid.chosen.native:
