@@ -156,8 +156,12 @@ def check_seal_intact(ctx: Context) -> Check:
 
 @lru_cache(maxsize=256)
 def _key_usage_ok(cert_der: bytes) -> bool:
-    usage = asn1_x509.Certificate.load(cert_der).key_usage_value
-    return usage is None or bool({"digital_signature", "non_repudiation"} & set(usage.native))
+    """Whether the certificate may make seals; a certificate whose key usage cannot be read may not."""
+    try:
+        usage = asn1_x509.Certificate.load(cert_der).key_usage_value
+        return usage is None or bool({"digital_signature", "non_repudiation"} & set(usage.native))
+    except Exception:  # asn1crypto raises many kinds of error on malformed DER
+        return False
 
 
 def _revocation_data(ctx: Context, evidence: SealEvidence) -> tuple[list[bytes], list[bytes], str]:

@@ -72,6 +72,15 @@ def _b64(element: etree._Element) -> bytes:
     return base64.b64decode(_text(element))
 
 
+def _unsigned_b64(element: etree._Element) -> bytes:
+    """An unsigned value (a certificate, CRL or OCSP response carried for validation): badly encoded, it is kept
+    as it is, and the readers of validation data skip it with a note instead of refusing the whole seal."""
+    try:
+        return base64.b64decode(_text(element))
+    except ValueError:
+        return _text(element).encode("utf-8", "replace")
+
+
 @lru_cache(maxsize=256)
 def _xmlsec_key(cert_der: bytes) -> xmlsec.Key:
     return xmlsec.Key.from_memory(cert_der, xmlsec.constants.KeyDataFormatCertDer, None)
@@ -218,14 +227,15 @@ def _collect(signature: etree._Element, properties: etree._Element) -> _Signatur
         )
     unsigned = _unsigned_signature_properties(properties)
     extra = [
-        _b64(c) for c in _find_all(unsigned, "xades:CertificateValues/xades:EncapsulatedX509Certificate")
+        _unsigned_b64(c)
+        for c in _find_all(unsigned, "xades:CertificateValues/xades:EncapsulatedX509Certificate")
     ]
     ocsps = [
-        _b64(c)
+        _unsigned_b64(c)
         for c in _find_all(unsigned, "xades:RevocationValues/xades:OCSPValues/xades:EncapsulatedOCSPValue")
     ]
     crls = [
-        _b64(c)
+        _unsigned_b64(c)
         for c in _find_all(unsigned, "xades:RevocationValues/xades:CRLValues/xades:EncapsulatedCRLValue")
     ]
     signing_time = None
@@ -313,7 +323,12 @@ def _proven_time(sig: _Signature) -> tuple[dt.datetime | None, str, str | None, 
                     "The seal's time-stamp does not match the seal, or its signature is broken.",
                     "L'horodatage du cachet ne correspond pas au cachet, ou sa signature est rompue.",
                 )
-            authority = summarize(info.tsa_cert_der).subject if info.tsa_cert_der else None
+            authority = None
+            if info.tsa_cert_der:
+                try:
+                    authority = summarize(info.tsa_cert_der).subject
+                except SealingError:  # the time-stamp holds; only its authority's name cannot be shown
+                    authority = None
             return info.gen_time, "timestamp", authority, list(info.certificates)
     return sig.signing_time, "claimed", None, []
 
