@@ -680,10 +680,6 @@ def _component(entry: object) -> tuple[str, Any] | None:
     return name, inner
 
 
-def _skipped(en: str, fr: str) -> Note:
-    return Note(en, fr)
-
-
 def _pki_value(item: object) -> bytes | None:
     """The DER of a pkiOb (``{"val": base64}``), or None."""
     try:
@@ -696,7 +692,7 @@ def _certificates(value: object, notes: list[Note], budget: _Budget) -> list[byt
     """``xVals`` / ``axVals``: ``[{"x509Cert": {"val": ...}} | {"otherCert": ...}]``."""
     if not isinstance(value, list):
         notes.append(
-            _skipped(
+            Note(
                 "Certificate values in the seal were not readable.",
                 "Des certificats du cachet étaient illisibles.",
             )
@@ -708,7 +704,7 @@ def _certificates(value: object, notes: list[Note], budget: _Budget) -> list[byt
         der = _pki_value(item.get("x509Cert")) if isinstance(item, dict) else None
         if der is None or not _loads(asn1_x509.Certificate, der):
             notes.append(
-                _skipped(
+                Note(
                     "A certificate carried by the seal could not be read; it was skipped.",
                     "Un certificat contenu dans le cachet n'a pas pu être lu ; il a été ignoré.",
                 )
