@@ -21,7 +21,7 @@ from .services import verify_upload
 
 
 class XmlParser(BaseParser):
-    """The raw XML body, untouched (parsed later, safely, by the verifier)."""
+    """The raw body, untouched (parsed later, safely, by the verifier): never decoded here, nor re-encoded."""
 
     media_type = "application/xml"
 
@@ -43,6 +43,38 @@ class TextXmlParser(XmlParser):
 
 class PdfParser(XmlParser):
     media_type = "application/pdf"
+
+
+class JsonParser(XmlParser):
+    """An EDC 3 credential as JSON: its bytes exactly as sent, never json-decoded and re-encoded (a JAdES seal
+    covers the payload's bytes; the same JSON with other spacing or key order does not verify)."""
+
+    media_type = "application/json"
+
+
+class JsonLdParser(JsonParser):
+    media_type = "application/ld+json"
+
+
+class JoseJsonParser(JsonParser):
+    """The JWS JSON serialization of a JAdES-sealed credential (RFC 7515 ``application/jose+json``)."""
+
+    media_type = "application/jose+json"
+
+
+RAW_PARSERS = (XmlParser, TextXmlParser, PdfParser, JsonParser, JsonLdParser, JoseJsonParser)
+RAW_MEDIA_TYPES = frozenset(parser.media_type for parser in RAW_PARSERS)
+
+_BINARY = {"type": "string", "format": "binary"}
+_JSON_DOCUMENT = {
+    "type": "object",
+    "additionalProperties": True,
+    "description": (
+        "An EDC 3 credential (ELM 3 JSON-LD, W3C VC 1.1) sealed with JAdES in the JWS JSON serialization "
+        '(`{"payload": "...", "signatures": [...]}`), sent byte for byte as issued: the seal covers the payload\'s '
+        "bytes, so a client must not parse and re-serialise it."
+    ),
+}
 
 
 class CheckSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -79,24 +111,32 @@ class VerifyApi(APIView):
     authentication_classes: list[Any] = []
     throttle_classes = [WindowedScopedThrottle]
     throttle_scope = "verify"
-    parser_classes = [XmlParser, TextXmlParser, PdfParser, MultiPartParser]
+    parser_classes = [*RAW_PARSERS, MultiPartParser]
 
     @extend_schema(
         operation_id="verify_credential",
         summary="Verify a credential: its seal, its issuer's trust, revocation and the register",
         description=(
-            "Send the credential as the request body (`application/xml`, `text/xml`, or `application/pdf` for one "
-            "of our PDFs carrying the XML), or as `multipart/form-data` with the file in the field `file`. "
+            "Send the credential as the request body: Europass XML (ELM v2) as `application/xml` or `text/xml`; an "
+            "EDC 3 credential (ELM 3 JSON-LD sealed with JAdES) as `application/json`, `application/ld+json` or "
+            "`application/jose+json`, byte for byte as issued (never parsed and re-serialised: the seal covers the "
+            "exact bytes); or `application/pdf` for a PDF carrying either (attached as `credential.xml` or "
+            "`credential.jsonld`). Or send it as `multipart/form-data` with the file in the field `file`. "
             "The answer is the verification report: 200 when no check failed (verdict `verified` or "
             "`partially_verified`), 422 with the same report when a check failed (broken seal, revoked, expired, "
-            "untrusted...), 400 when the input cannot be read as a credential (not XML, unsafe XML such as DTDs or "
-            "entities, a PDF without XML), 413 when too large, 415 for another content type, 429 when the client "
+            "untrusted...), 400 when the input cannot be read as a credential (neither XML nor JSON, unsafe XML "
+            "such as DTDs or entities, JSON nested too deeply or with a key twice, JSON that is not a credential, a "
+            "PDF without a credential), 413 when too large, 415 for another content type, 429 when the client "
             "sends too many requests. Anonymous; rate-limited per client."
         ),
         parameters=[OpenApiParameter("lang", str, description="en or fr: language of the messages")],
         request={
-            "application/xml": {"type": "string", "format": "binary"},
-            "application/pdf": {"type": "string", "format": "binary"},
+            "application/xml": _BINARY,
+            "text/xml": _BINARY,
+            "application/json": _JSON_DOCUMENT,
+            "application/ld+json": _JSON_DOCUMENT,
+            "application/jose+json": _JSON_DOCUMENT,
+            "application/pdf": _BINARY,
             "multipart/form-data": {
                 "type": "object",
                 "properties": {"file": {"type": "string", "format": "binary"}},
@@ -138,13 +178,18 @@ class VerifyApi(APIView):
     )
     def post(self, request: Request) -> Response:
         lang = _lang(request)
+        media_type = (request.content_type or "").split(";", 1)[0].strip().lower()
         if isinstance(request.data, bytes | bytearray):
             data, filename = bytes(request.data), ""
+        elif media_type in RAW_MEDIA_TYPES:  # an empty body: DRF gives no bytes to parse
+            data, filename = b"", ""
         else:
             upload = request.FILES.get("file")
             if upload is None:
                 raise ApplicationError(
-                    "Send the credential as the request body (application/xml) or in the multipart field 'file'.",
+                    "Send the credential as the request body (application/xml, application/json, "
+                    "application/ld+json, application/jose+json or application/pdf) or in the multipart field "
+                    "'file'.",
                     code="file_missing",
                 )
             limit = max_upload_bytes()

@@ -1,8 +1,11 @@
-"""What a verifier is given: pasted XML, an uploaded XML file, or one of our PDFs carrying the XML.
+"""What a verifier is given: a credential document pasted or uploaded (Europass XML, or EDC 3 JSON-LD sealed with
+JAdES), or a PDF carrying one (ours attach ``credential.xml``; EDC 3 ones ``credential.jsonld``).
 
 Every input is hostile until read: size first, then the kind of file from its first bytes (never from the
-name or the declared content type alone), then the PDF attachment with bounded decompression. XML itself is
-parsed later, in one place (``europass.credentials.xmlsafe``), by the verifier.
+name or the declared content type alone), then the PDF attachment with bounded decompression. The document itself
+is parsed later, in one place per format (``europass.credentials.xmlsafe``, ``europass.credentials.jsonsafe``), by
+the verifier. Its bytes are handed on exactly as given: a JAdES seal covers the payload's bytes, so nothing here
+decodes and re-encodes them.
 """
 
 from __future__ import annotations
@@ -17,6 +20,16 @@ from django.utils.translation import gettext as _
 from europass.core.errors import ApplicationError
 
 ATTACHMENT_NAME = "credential.xml"
+JSON_ATTACHMENT_NAME = "credential.jsonld"
+# The attachments a credential PDF may carry, ours first; then any other file with one of these extensions.
+ATTACHMENT_NAMES = (ATTACHMENT_NAME, JSON_ATTACHMENT_NAME, "credential.json")
+ATTACHMENT_EXTENSIONS = (".xml", ".jsonld", ".json")
+
+# What a document is, named as the verifier's readers name their formats (``europass.sealing.readers``).
+XML_FORMAT = "elm2-xml"
+JSON_FORMAT = "edc3-jsonld"
+
+_BOM = b"\xef\xbb\xbf"
 
 
 class UnusableInput(ApplicationError):
@@ -32,29 +45,61 @@ def max_upload_bytes() -> int:
     return int(getattr(settings, "VERIFY_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
 
 
-def max_xml_bytes() -> int:
+def max_document_bytes() -> int:
+    """The largest credential document read (XML or JSON), given or attached to a PDF: ``VERIFY_MAX_XML_BYTES``."""
     return int(getattr(settings, "VERIFY_MAX_XML_BYTES", 10 * 1024 * 1024))
+
+
+max_xml_bytes = max_document_bytes  # its former name
 
 
 def is_pdf(data: bytes) -> bool:
     return data[:1024].lstrip()[:5] == b"%PDF-"
 
 
-def _looks_like_xml(data: bytes) -> bool:
+def _first_byte(data: bytes) -> bytes:
+    """The first byte that is not white space, after a UTF-8 byte order mark."""
     head = data[:4096]
-    for bom in (b"\xef\xbb\xbf",):
-        if head.startswith(bom):
-            head = head[len(bom) :]
-    return head.lstrip()[:1] == b"<"
+    if head.startswith(_BOM):
+        head = head[len(_BOM) :]
+    return head.lstrip()[:1]
 
 
-def extract_xml(pdf: bytes) -> bytes:
-    """The sealed XML attached to a PDF (ours names it ``credential.xml``; any ``.xml`` attachment is accepted).
+def _looks_like_xml(data: bytes) -> bool:
+    return _first_byte(data) == b"<"
+
+
+def _looks_like_json(data: bytes) -> bool:
+    return _first_byte(data) == b"{"
+
+
+def document_format(document: bytes) -> str | None:
+    """``"elm2-xml"`` (first byte ``<``), ``"edc3-jsonld"`` (first byte ``{``), else None: what the verifier's
+    readers will take the document for (a UTF-8 byte order mark and white space before it are allowed)."""
+    first = _first_byte(document)
+    return XML_FORMAT if first == b"<" else JSON_FORMAT if first == b"{" else None
+
+
+def _utf8_json(document: bytes) -> bytes:
+    """JSON is UTF-8 (RFC 8259 8.1): anything else is refused here with a sentence, before the verifier."""
+    try:
+        document.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnusableInput(
+            _("This JSON is not UTF-8 text: give the credential's file as it was issued."),
+            code="json_not_utf8",
+        ) from None
+    return document
+
+
+def extract_document(pdf: bytes) -> bytes:
+    """The sealed credential attached to a PDF: ours names it ``credential.xml``, EDC 3 PDFs ``credential.jsonld``;
+    any ``.xml``, ``.jsonld`` or ``.json`` attachment is accepted when its content is XML or JSON.
 
     Only that attachment is ever decompressed, and every step is bounded before it costs anything: the PDF's size,
     the parsing work (reads of the file), the object streams' decompressed size, the attachments' name tree (how
     many entries and nodes, how deep, no loops), the attachment's compression (Flate or none) and its decompressed
-    size (a bomb stops at the XML's limit, never in memory). Pages are never read.
+    size (a bomb stops at the document's limit, never in memory). Pages are never read.
     """
     from pypdf import apply_configuration
     from pypdf.errors import LimitReachedError, PdfReadError, PdfStreamError
@@ -74,7 +119,7 @@ def extract_xml(pdf: bytes) -> bytes:
             image_maximum_buffer_size=PDF_MAX_OBJECT_STREAM_BYTES,
             stream_filters_maximum_length=4,
         ):
-            return _attachment(pdf, max_xml_bytes())
+            return _attachment(pdf, max_document_bytes())
     except (LimitReachedError, _ParsingBudgetSpent, RecursionError) as error:
         raise _too_complex() from error
     except (
@@ -153,7 +198,10 @@ def _attachment(pdf: bytes, limit: int) -> bytes:
     file.check()
     if reader.is_encrypted:
         raise UnusableInput(
-            _("This PDF is encrypted: upload the PDF as downloaded from the wallet, or the XML file itself."),
+            _(
+                "This PDF is encrypted: upload the PDF as downloaded from the wallet, or the credential's own file "
+                "(XML or JSON-LD)."
+            ),
             code="pdf_encrypted",
         )
     _bound_object_streams(reader)
@@ -164,18 +212,22 @@ def _attachment(pdf: bytes, limit: int) -> bytes:
     if chosen is None:
         raise UnusableInput(
             _(
-                "This PDF carries no credential XML. Upload a PDF downloaded from a Europass wallet, or the XML "
-                "file itself."
+                "This PDF carries no credential (no XML or JSON-LD file attached). Upload a PDF downloaded from a "
+                "Europass wallet, or the credential's own file."
             ),
             code="pdf_without_xml",
         )
     content = _embedded_file_content(chosen, limit)
     file.check()
-    if not _looks_like_xml(content):
+    kind = document_format(content)
+    if kind is None:
         raise UnusableInput(
-            _("The file attached to this PDF as %(name)s is not XML.") % {"name": chosen[0][:100]},
+            _("The file attached to this PDF as %(name)s is neither XML nor JSON.")
+            % {"name": chosen[0][:100]},
             code="pdf_attachment_not_xml",
         )
+    if kind == JSON_FORMAT:
+        _utf8_json(content)
     return content
 
 
@@ -189,7 +241,7 @@ def _bound_object_streams(reader: Any) -> None:
         stream = IndirectObject(number, 0, reader).get_object()
         if not isinstance(stream, StreamObject):
             raise _unreadable()
-        total += len(stream.get_data())  # each bounded by pypdf's own limits, set in extract_xml
+        total += len(stream.get_data())  # each bounded by pypdf's own limits, set in extract_document
         if total > PDF_MAX_OBJECT_STREAM_BYTES:
             raise _too_complex()
 
@@ -258,12 +310,18 @@ def _embedded_files(reader: Any) -> list[tuple[str, Any]]:
 
 
 def _choose(entries: list[tuple[str, Any]]) -> tuple[str, Any] | None:
-    """Ours first (``credential.xml``), else the first ``.xml`` attachment by name."""
-    xml = sorted(
-        (entry for entry in entries if entry[0].lower().endswith(".xml")),
-        key=lambda entry: (entry[0] != ATTACHMENT_NAME, entry[0]),
+    """Ours first (``credential.xml``, then ``credential.jsonld``, ``credential.json``), else the first ``.xml``,
+    ``.jsonld`` or ``.json`` attachment by name."""
+
+    def rank(entry: tuple[str, Any]) -> tuple[int, str]:
+        name = entry[0]
+        known = ATTACHMENT_NAMES.index(name) if name in ATTACHMENT_NAMES else len(ATTACHMENT_NAMES)
+        return known, name
+
+    documents = sorted(
+        (entry for entry in entries if entry[0].lower().endswith(ATTACHMENT_EXTENSIONS)), key=rank
     )
-    return xml[0] if xml else None
+    return documents[0] if documents else None
 
 
 def _embedded_file_content(entry: tuple[str, Any], limit: int) -> bytes:
@@ -286,12 +344,12 @@ def _embedded_file_content(entry: tuple[str, Any], limit: int) -> bytes:
     parameters = _resolved(stream.get("/DecodeParms"))
     if len(filters) > 1 or any(name not in ("/FlateDecode", "/Fl") for name in filters) or parameters:
         raise UnusableInput(
-            _("The XML attached to this PDF is compressed in a way this verifier does not read."),
+            _("The credential attached to this PDF is compressed in a way this verifier does not read."),
             code="pdf_unsupported_compression",
         )
     raw = bytes(stream._data)  # as stored in the file: pypdf never decodes it here
     too_large = InputTooLarge(
-        _("The XML inside this PDF is too large (at most %(mb)d MB).")
+        _("The credential inside this PDF is too large (at most %(mb)d MB).")
         % {"mb": max(1, limit // (1024 * 1024))},
         code="xml_too_large",
     )
@@ -306,8 +364,9 @@ def _embedded_file_content(entry: tuple[str, Any], limit: int) -> bytes:
     return content
 
 
-def xml_of_upload(data: bytes) -> bytes:
-    """The credential XML in an upload: the bytes themselves, or the XML attached to a PDF."""
+def document_of_upload(data: bytes) -> bytes:
+    """The credential document in an upload, exactly as given: Europass XML or EDC 3 JSON(-LD) bytes themselves,
+    or the document attached to a PDF. Raises ``UnusableInput`` (``InputTooLarge``) with a sentence otherwise."""
     if not data or not data.strip():
         raise UnusableInput(_("The file is empty."), code="empty")
     if len(data) > max_upload_bytes():
@@ -316,15 +375,23 @@ def xml_of_upload(data: bytes) -> bytes:
             code="too_large",
         )
     if is_pdf(data):
-        return extract_xml(data)
-    if not _looks_like_xml(data):
+        return extract_document(data)
+    kind = document_format(data)
+    if kind is None:
         raise UnusableInput(
-            _("This is neither XML nor a PDF. Upload the credential's XML file or its PDF."),
-            code="not_xml",
+            _("This is not a credential: give its XML or JSON-LD file, or its PDF."), code="not_a_credential"
         )
-    if len(data) > max_xml_bytes():
+    if len(data) > max_document_bytes():
         raise InputTooLarge(
-            _("The XML is too large (at most %(mb)d MB).") % {"mb": max_xml_bytes() // (1024 * 1024)},
-            code="xml_too_large",
+            _("The document is too large (at most %(mb)d MB).")
+            % {"mb": max_document_bytes() // (1024 * 1024)},
+            code="xml_too_large" if kind == XML_FORMAT else "json_too_large",
         )
+    if kind == JSON_FORMAT:
+        _utf8_json(data)
     return data
+
+
+# Former names, for callers that read only XML when they were written.
+xml_of_upload = document_of_upload
+extract_xml = extract_document

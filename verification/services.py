@@ -1,6 +1,7 @@
 """The one verification engine behind the page, ``POST /api/v1/verify``, ``credential_verify`` and the wallet.
 
-``verify_upload`` reads what it is given (XML or one of our PDFs), then ``verify_xml`` runs the core verifier
+``verify_upload`` reads what it is given (Europass XML, EDC 3 JSON-LD, or a PDF carrying either), then
+``verify_document`` runs the core verifier
 (``europass.sealing.verify``: structure, schema, seal, certificate path, expiry) with the trust anchors of the
 register, and adds the three checks that need the database or the network:
 
@@ -61,7 +62,7 @@ from europass.status.signing import MEDIA_TYPE as SIGNED_LIST_TYPE
 from europass.status.signing import SignedListError, read_signed_list
 
 from .fetch import FetchError, fetch_public
-from .reading import xml_of_upload
+from .reading import document_of_upload
 
 log = logging.getLogger(__name__)
 
@@ -592,12 +593,13 @@ EXTRA_CHECKS: Sequence[ExtraCheck] = (
 # --- entry points -----------------------------------------------------------------------------------------------
 
 
-def verify_xml(
-    xml: bytes, *, trust: TrustStore | None = None, now: dt.datetime | None = None
+def verify_document(
+    document: bytes, *, trust: TrustStore | None = None, now: dt.datetime | None = None
 ) -> VerificationReport:
-    """Verify credential XML with every check (never raises for a bad credential: the report says what failed)."""
+    """Verify a credential document (XML or JSON-LD, its bytes exactly as given) with every check (never raises for
+    a bad credential: the report says what failed)."""
     return verify(
-        xml,
+        document,
         trust if trust is not None else trust_store(),
         schema=schema_validator(),
         extra_checks=EXTRA_CHECKS,
@@ -609,5 +611,9 @@ def verify_xml(
 def verify_upload(
     *, data: bytes, filename: str = "", trust: TrustStore | None = None, now: dt.datetime | None = None
 ) -> VerificationReport:
-    """Verify what a person gave: XML bytes or one of our PDFs. Raises ``UnusableInput`` when nothing can be read."""
-    return verify_xml(xml_of_upload(data), trust=trust, now=now)
+    """Verify what a person gave: XML or JSON-LD bytes, or a PDF carrying either. Raises ``UnusableInput`` when
+    nothing can be read."""
+    return verify_document(document_of_upload(data), trust=trust, now=now)
+
+
+verify_xml = verify_document  # its former name

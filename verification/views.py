@@ -30,22 +30,22 @@ from .forms import VerifyForm
 from .kept import KeptReport, kept_report, kept_report_pdf, report_keep, report_pdf_keep, report_seconds
 from .links import xml_for_local_link
 from .presenting import report_context, visual_of
-from .reading import max_upload_bytes, xml_of_upload
-from .services import verify_xml
+from .reading import document_of_upload, max_upload_bytes
+from .services import verify_document
 
 
 def _lang() -> str:
     return (get_language() or "en").split("-")[0]
 
 
-def _xml_from_link(url: str) -> bytes:
+def _document_from_link(url: str) -> bytes:
     """A link of this portal opens the credential it shares; another address is fetched safely."""
     parts, site = urlsplit(url), urlsplit(settings.SITE_URL)
     if (parts.scheme, parts.netloc) == (site.scheme, site.netloc):
         for path in (parts.path, parts.path.rstrip("/") + "/"):  # a pasted link may have lost its final slash
-            xml = xml_for_local_link(path)
-            if xml is not None:
-                return xml
+            document = xml_for_local_link(path)  # XML or JSON-LD, as the link's app keeps it
+            if document is not None:
+                return document
         raise ApplicationError(_("This address of the portal is not a share link."), code="not_a_share_link")
     try:
         fetched = fetch_public(url, max_bytes=max_upload_bytes())
@@ -53,17 +53,19 @@ def _xml_from_link(url: str) -> bytes:
         raise ApplicationError(
             _("The link could not be opened: %(reason)s") % {"reason": str(error)}, code="link_unreachable"
         ) from error
-    return xml_of_upload(fetched.body)
+    return document_of_upload(fetched.body)
 
 
 def _submitted(form: VerifyForm) -> bytes:
+    """The credential document given: a file's bytes, what a link leads to, or the pasted text's UTF-8 bytes as
+    pasted (a JAdES seal covers the payload's bytes: nothing is decoded and re-encoded)."""
     data = form.cleaned_data
     if data.get("file"):
         upload = data["file"]
-        return xml_of_upload(upload.read(max_upload_bytes() + 1))
+        return document_of_upload(upload.read(max_upload_bytes() + 1))
     if data.get("url"):
-        return _xml_from_link(data["url"])
-    return xml_of_upload(str(data["xml"]).encode("utf-8"))
+        return _document_from_link(data["url"])
+    return document_of_upload(str(data["xml"]).encode("utf-8"))
 
 
 def _result(request: HttpRequest, kept: KeptReport, token: str | None) -> HttpResponse:
@@ -95,12 +97,12 @@ def index(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            xml = _submitted(form)
+            document = _submitted(form)
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
-            kept = KeptReport(report=verify_xml(xml), checked_at=dt.datetime.now(dt.UTC))
-            del xml  # what was submitted is not kept: only its report
+            kept = KeptReport(report=verify_document(document), checked_at=dt.datetime.now(dt.UTC))
+            del document  # what was submitted is not kept: only its report
             return _result(request, kept, report_keep(kept.report, checked_at=kept.checked_at))
     return render(request, "verification/index.html", _form_context(form), status=400)
 

@@ -1,6 +1,7 @@
-"""The credential as an A4 PDF (WeasyPrint): the visual representation, a QR code and the sealed XML attached.
+"""The credential as an A4 PDF (WeasyPrint): the visual representation, a QR code and the sealed document attached.
 
-Uploading the PDF to the verifier verifies the attached XML (``credential.xml``), byte-identical to the sealed one.
+Uploading the PDF to the verifier verifies the attached document, byte-identical to the sealed one: Europass XML as
+``credential.xml`` (``application/xml``), an EDC 3 credential as ``credential.jsonld`` (``application/ld+json``).
 The renderer never fetches anything from the network: only data URIs and this portal's own static and media files.
 """
 
@@ -10,6 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,18 @@ from django.utils import translation
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 ATTACHMENT_NAME = "credential.xml"
+JSON_ATTACHMENT_NAME = "credential.jsonld"
+# WeasyPrint types an attachment from its name: make sure .jsonld is known where the system's table does not say.
+mimetypes.add_type("application/ld+json", ".jsonld")
+
+
+def _attachment_of(document: bytes) -> tuple[str, str]:
+    """(name, description) of the sealed document attached to the PDF: JSON (first byte ``{`` after a byte order
+    mark and white space) is an EDC 3 credential, anything else Europass XML."""
+    head = document[:4096].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head[:1] == b"{":
+        return JSON_ATTACHMENT_NAME, "Sealed European Digital Credential (EDC 3 JSON-LD)"
+    return ATTACHMENT_NAME, "Sealed Europass credential (XML)"
 
 
 @functools.cache
@@ -87,21 +101,27 @@ def local_only_fetcher() -> Any:
 def render_pdf(
     *, xml: bytes, visual: dict[str, Any], qr_url: str, lang: str, link_until: dt.datetime | None = None
 ) -> bytes:
-    """Render the credential: A4, its visual representation, a QR code for ``qr_url``, the sealed XML attached.
+    """Render the credential: A4, its visual representation, a QR code for ``qr_url``, the sealed document
+    (``xml``: Europass XML or EDC 3 JSON-LD, byte for byte) attached.
 
     ``qr_url`` is a verifier's page (where the PDF itself is uploaded) unless ``link_until`` is given: then it is
     a share link that opens this credential, and the PDF says until when."""
     from weasyprint import HTML, Attachment
 
+    name, description = _attachment_of(xml)
     with translation.override(lang):
         html = render_to_string(
             "credentials/pdf.html",
-            {"visual": visual, "qr": qr_svg_data_uri(qr_url), "qr_url": qr_url, "link_until": link_until},
+            {
+                "visual": visual,
+                "qr": qr_svg_data_uri(qr_url),
+                "qr_url": qr_url,
+                "link_until": link_until,
+                "attachment_name": name,
+            },
         )
     document = HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=local_only_fetcher())
-    attachment = Attachment(
-        string=xml, name=ATTACHMENT_NAME, description="Sealed Europass credential (XML)", base_url=None
-    )
+    attachment = Attachment(string=xml, name=name, description=description, base_url=None)
     return bytes(document.write_pdf(attachments=[attachment]))
 
 

@@ -45,7 +45,7 @@ def test_an_employer_verifies_by_paste_upload_pdf_and_share_link(
     xml = _sealed(demo_pki, live_server.url)
 
     page.goto(live_server.url + "/verify/")
-    page.get_by_label("Paste the credential's XML").fill(xml.decode())
+    page.get_by_label("Paste the credential (XML or JSON-LD)").fill(xml.decode())
     page.get_by_role("button", name="Verify", exact=True).click()
     assert _verdict(page) == "verified"
     assert page.get_by_text("Verified: this credential is genuine and valid.").is_visible()
@@ -88,7 +88,7 @@ def test_an_employer_verifies_by_paste_upload_pdf_and_share_link(
     assert _verdict(page) == "verified"
 
     page.goto(live_server.url + "/verify/")
-    page.get_by_label("Paste the credential's XML").fill(xml.decode().replace("Camille", "Camilla", 1))
+    page.get_by_label("Paste the credential (XML or JSON-LD)").fill(xml.decode().replace("Camille", "Camilla", 1))
     page.get_by_role("button", name="Verify", exact=True).click()
     assert _verdict(page) == "failed"
     assert page.locator('li[data-check="seal_intact"]').get_attribute("data-status") == "failed"

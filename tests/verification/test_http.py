@@ -148,7 +148,7 @@ def test_the_page_shares_the_limit_and_says_when_to_retry_without_running_the_ve
     token = _token(first.content.decode())
     assert client.get(f"/verify/report/{token}.json").status_code == 200
     ran: list[bytes] = []
-    monkeypatch.setattr(verification.views, "verify_xml", lambda xml: ran.append(xml))
+    monkeypatch.setattr(verification.views, "verify_document", lambda xml: ran.append(xml))
     refused = client.post("/verify/", {"xml": ours.decode()}, HTTP_ACCEPT_LANGUAGE="fr")
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
     assert "Trop de demandes" in refused.content.decode()
@@ -239,7 +239,7 @@ def test_a_tampered_credential_is_failed_and_never_shown_as_a_credential(client:
 def test_an_empty_form_says_what_to_give(client: Client) -> None:
     response = client.post("/verify/", {})
     assert response.status_code == 400
-    assert "Paste the XML, choose a file or give a link." in response.content.decode()
+    assert "Paste the credential (XML or JSON-LD), choose a file or give a link." in response.content.decode()
 
 
 def test_a_forged_forwarded_for_header_does_not_escape_the_rate_limit(

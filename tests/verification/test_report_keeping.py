@@ -68,7 +68,7 @@ def test_the_result_its_json_and_its_pdf_come_from_the_kept_report_without_verif
     def never(xml: bytes) -> None:
         raise AssertionError("verified again")
 
-    monkeypatch.setattr(verification.views, "verify_xml", never)
+    monkeypatch.setattr(verification.views, "verify_document", never)
     page = client.get(f"/verify/report/{token}")
     assert page.status_code == 200 and 'data-verdict="verified"' in page.content.decode()
     report = client.get(f"/verify/report/{token}.json")

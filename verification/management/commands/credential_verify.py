@@ -1,6 +1,7 @@
 """``python manage.py credential_verify FILE [--json] [--trust-anchor PEM ...] [--lang fr]``
 
-Verifies a sealed credential (XML, or one of our PDFs) with the same engine as the page and the API.
+Verifies a sealed credential — Europass XML (ELM v2, XAdES), EDC 3 JSON-LD (ELM 3, JAdES), or a PDF carrying
+either — with the same engine as the page and the API. The file's bytes are verified exactly as read.
 Exit status: 0 valid (no check failed), 1 a check failed, 2 unusable input (unreadable, unsafe, not a credential).
 """
 
@@ -26,11 +27,15 @@ MARKS = {"passed": "✓", "failed": "✗", "warning": "!", "not_applicable": "�
 
 class Command(BaseCommand):
     help = (
-        "Verify a sealed Europass credential (XML or PDF). Exit 0 valid, 1 a check failed, 2 unusable input."
+        "Verify a sealed Europass credential (XML, JSON-LD or PDF). Exit 0 valid, 1 a check failed, 2 unusable "
+        "input."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="The credential: sealed XML, or a PDF carrying it ('-' reads stdin)")
+        parser.add_argument(
+            "file",
+            help="The credential: sealed XML or JSON-LD, or a PDF carrying it ('-' reads stdin)",
+        )
         parser.add_argument("--json", action="store_true", help="Print the report as JSON")
         parser.add_argument(
             "--trust-anchor",
