@@ -93,7 +93,8 @@ class CredentialListApi(APIView):
         return Response(WalletCredentialOutput(cards, many=True).data)
 
     @extend_schema(
-        summary="Upload a credential obtained elsewhere (XML, or a PDF of this portal); it is verified first",
+        summary="Upload a credential obtained elsewhere (Europass XML, EDC 3 JSON-LD, or a PDF carrying either); "
+        "it is verified first",
         request={"multipart/form-data": inline_serializer("UploadInput", {"file": serializers.FileField()})},
         responses={
             201: WalletCredentialOutput,
@@ -152,7 +153,8 @@ class CredentialDownloadApi(APIView):
     formats = {"xml": views.xml_response, "pdf": views.pdf_response, "jsonld": views.jsonld_response}
 
     @extend_schema(
-        summary="Download a credential: sealed XML (byte-identical), PDF, or JSON-LD (W3C VC v2 + ELM)",
+        summary="Download a credential: sealed XML (byte-identical), PDF, or JSON-LD (an EDC 3 credential's own "
+        "sealed JSON-LD, byte-identical; for XML, W3C VC v2 + ELM). An EDC 3 credential has no xml form (404).",
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, public_id: uuid.UUID, fmt: str) -> HttpResponse:

@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from verification.forms import ACCEPT  # the file types the verifier reads
+
 from .services import SHARE_DEFAULT_DAYS, SHARE_MAX_DAYS
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -43,10 +45,8 @@ class ShareForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label=_("Credential file (XML, or a PDF from this portal)"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".xml,.pdf,application/xml,text/xml,application/pdf"}
-        ),
+        label=_("Credential file (XML, JSON-LD, or its PDF)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
     def clean_file(self) -> object:

@@ -1,7 +1,8 @@
 """A citizen's wallet: the credentials they hold, claim links sent by email, share links and rendered PDFs.
 
-The sealed XML is stored byte for byte as received; the summary columns (title, awarding body, dates, status
-entry) are parsed ONCE at receipt so that listing hundreds of credentials never re-parses XML.
+The sealed document (Europass XML, or EDC 3 JSON-LD sealed with JAdES) is stored byte for byte as received, in the
+column still named ``xml``, with its format beside it; the summary columns (title, awarding body, dates, status
+entry) are parsed ONCE at receipt so that listing hundreds of credentials never re-parses a document.
 """
 
 from __future__ import annotations
@@ -21,13 +22,26 @@ class WalletCredential(models.Model):
         CLAIMED = "claimed", _("Claimed with an email link")
         UPLOADED = "uploaded", _("Uploaded by you")
 
+    class Format(models.TextChoices):
+        # Named as the verifier's readers name them (europass.sealing.readers).
+        ELM2_XML = "elm2-xml", _("Europass XML (ELM v2)")
+        EDC3_JSONLD = "edc3-jsonld", _("EDC 3 JSON-LD (ELM 3)")
+
+    # (file name, media type) of the sealed document of each format, as downloaded or attached to the PDF.
+    DOCUMENT_FILES = {
+        Format.ELM2_XML: ("credential.xml", "application/xml"),
+        Format.EDC3_JSONLD: ("credential.jsonld", "application/ld+json"),
+    }
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wallet_credentials"
     )
     credential_id = models.CharField(max_length=255)
+    # The sealed document, byte for byte (XML or JSON-LD: see document_format); its SHA-256.
     xml = models.BinaryField(editable=False)
     xml_sha256 = models.CharField(max_length=64, db_index=True)
+    document_format = models.CharField(max_length=16, choices=Format.choices, default=Format.ELM2_XML)
     source = models.CharField(max_length=10, choices=Source.choices)
     # Summary parsed once at receipt (multilingual values as {"en": ..., "fr": ...}).
     title = models.JSONField(default=dict)
@@ -56,6 +70,25 @@ class WalletCredential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credential_id} ({self.owner_id})"
+
+    @property
+    def document(self) -> bytes:
+        """The sealed document as received (the ``xml`` column holds JSON-LD too)."""
+        return bytes(self.xml)
+
+    @property
+    def is_jsonld(self) -> bool:
+        return self.document_format == self.Format.EDC3_JSONLD
+
+    @property
+    def document_name(self) -> str:
+        """``credential.xml`` or ``credential.jsonld``."""
+        return self.DOCUMENT_FILES[self.Format(self.document_format)][0]
+
+    @property
+    def media_type(self) -> str:
+        """``application/xml`` or ``application/ld+json``."""
+        return self.DOCUMENT_FILES[self.Format(self.document_format)][1]
 
 
 class ClaimToken(models.Model):

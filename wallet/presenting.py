@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 
 def verify_xml(xml: bytes) -> VerificationReport:
-    """The live verification of a sealed credential (the verification face's service when it is installed)."""
-    return verify_file(data=xml, filename="credential.xml")
+    """The live verification of a sealed credential, XML or JSON-LD (the verification face's service)."""
+    return verify_file(data=xml)
 
 
 def _status_code(check: Any) -> str:
@@ -88,7 +88,8 @@ def pdf_for_xml(
     report: VerificationReport | None = None,
     link_until: dt.datetime | None = None,
 ) -> bytes:
-    """Render (no cache): used by the command line and by ``credential_pdf``."""
+    """Render (no cache): used by the command line and by ``credential_pdf``. ``xml``: the sealed document, XML or
+    JSON-LD, attached to the PDF as ``credential.xml`` or ``credential.jsonld``."""
     report = report or verify_xml(xml)
     signed = report.credential or parse_credential(xml)
     visual = visual_context(signed, seal=report.seal, status=None, lang=lang)
@@ -123,14 +124,15 @@ def credential_pdf(credential: WalletCredential, *, lang: str, link: ShareLink |
 
 
 def export_zip(credentials: list[WalletCredential], *, lang: str) -> bytes:
-    """Everything as one zip: each credential's sealed XML and PDF, plus a JSON manifest."""
+    """Everything as one zip: each credential's sealed document (XML or JSON-LD) and PDF, plus a JSON manifest."""
     buffer = io.BytesIO()
     manifest: list[dict[str, Any]] = []
     revoked = revoked_flags(credentials)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for credential in credentials:
             stem = f"credentials/{credential.public_id}"
-            archive.writestr(f"{stem}.xml", bytes(credential.xml))
+            extension = credential.document_name.rsplit(".", 1)[-1]  # xml | jsonld
+            archive.writestr(f"{stem}.{extension}", bytes(credential.xml))
             archive.writestr(f"{stem}.pdf", credential_pdf(credential, lang=lang))
             manifest.append(
                 {
@@ -142,7 +144,8 @@ def export_zip(credentials: list[WalletCredential], *, lang: str) -> bytes:
                     "valid_until": credential.valid_until.isoformat() if credential.valid_until else None,
                     "source": credential.source,
                     "status": status_of(credential, revoked=revoked.get(credential.pk, False)),
-                    "xml": f"{stem}.xml",
+                    "format": credential.document_format,
+                    extension: f"{stem}.{extension}",
                     "pdf": f"{stem}.pdf",
                     "xml_sha256": credential.xml_sha256,
                 }

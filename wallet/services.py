@@ -21,7 +21,7 @@ from europass.accounts.models import User
 from europass.core.errors import ApplicationError, Conflict, Gone, NotFound
 
 from .models import ClaimToken, CredentialPdf, ShareLink, WalletCredential
-from .summary import Summary, parse_credential, summarize
+from .summary import Summary, document_format, parse_credential, summarize
 from .tokens import new_token, token_hash
 
 if TYPE_CHECKING:
@@ -42,10 +42,12 @@ def _verified_user(email: str) -> User | None:
 def _store(
     *, owner: User, xml: bytes, source: str, summary: Summary, warning: dict[str, str] | None = None
 ) -> tuple[WalletCredential, bool]:
-    """Keep a credential in a wallet once per (credential id, owner): a second delivery is a no-op."""
+    """Keep a credential in a wallet once per (credential id, owner): a second delivery is a no-op. ``xml``: the
+    sealed document as received, XML or JSON-LD (its format is kept beside it)."""
     defaults: dict[str, Any] = {
         "xml": xml,
         "xml_sha256": summary.xml_sha256,
+        "document_format": document_format(xml),
         "source": source,
         "title": summary.title,
         "awarding_body": summary.awarding_body,
@@ -178,7 +180,7 @@ def _message(check: Any, lang: str) -> str:
 
 
 def verify_file(*, data: bytes, filename: str = "") -> VerificationReport:
-    """Verify an uploaded file (XML or one of our PDFs) with the verification face's engine."""
+    """Verify an uploaded file (XML, JSON-LD, or a PDF carrying either) with the verification face's engine."""
     from verification.services import verify_upload
 
     return verify_upload(data=data, filename=filename)
@@ -200,8 +202,9 @@ def _room_for_an_upload(owner: User) -> None:
 
 
 def credential_upload(*, owner: User, data: bytes, filename: str = "") -> UploadResult:
-    """Verify an uploaded XML (or one of our PDFs) first; refuse a broken seal with the reason, keep an untrusted
-    issuer's credential with a visible warning. A full wallet (``WALLET_MAX_UPLOADED_CREDENTIALS``) refuses it
+    """Verify an uploaded credential (Europass XML, EDC 3 JSON-LD, or a PDF carrying either) first; refuse a broken
+    seal with the reason, keep an untrusted issuer's credential with a visible warning. The document is kept byte
+    for byte as given (from the PDF, its attachment). A full wallet (``WALLET_MAX_UPLOADED_CREDENTIALS``) refuses it
     before any verification; the pages and the API also limit how often a citizen uploads (``WALLET_UPLOAD_RATE``).
     """
     _room_for_an_upload(owner)
@@ -227,16 +230,20 @@ def credential_upload(*, owner: User, data: bytes, filename: str = "") -> Upload
     warning: dict[str, str] = {}
     if warnings:
         warning = {lang: " ".join(_message(check, lang) for check in warnings) for lang in ("en", "fr")}
-    from verification.reading import xml_of_upload
+    from verification.reading import document_of_upload
 
-    xml = xml_of_upload(data)
-    summary = summarize(report.credential, xml)
+    document = document_of_upload(data)
+    summary = summarize(report.credential, document)
     with transaction.atomic():
         # One upload of this citizen at a time counts and stores, so concurrent uploads cannot pass the bound.
         list(User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
         _room_for_an_upload(owner)
         credential, created = _store(
-            owner=owner, xml=xml, source=WalletCredential.Source.UPLOADED, summary=summary, warning=warning
+            owner=owner,
+            xml=document,
+            source=WalletCredential.Source.UPLOADED,
+            summary=summary,
+            warning=warning,
         )
     if not created:
         raise Conflict(_("This credential is already in your wallet."), code="already_in_wallet")
@@ -327,8 +334,8 @@ SHARE_VIEWS = ("wallet:share", "wallet:share-xml", "wallet:share-pdf", "wallet:s
 
 
 def shared_xml_for_path(path: str) -> bytes | None:
-    """The credential behind a share link path of this portal (for the verifier's link field); None when the
-    path is not a share link; ``NotFound`` / ``Gone`` for an unknown, expired or revoked one."""
+    """The sealed document (XML or JSON-LD) behind a share link path of this portal (for the verifier's link field);
+    None when the path is not a share link; ``NotFound`` / ``Gone`` for an unknown, expired or revoked one."""
     from django.urls import Resolver404, resolve
 
     try:

@@ -1,4 +1,4 @@
-"""Read a sealed credential once, at receipt: the summary columns of a wallet card."""
+"""Read a sealed credential once, at receipt: the summary columns of a wallet card (Europass XML or EDC 3 JSON-LD)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,34 @@ class Summary:
     holder_email: str = ""
 
 
-def parse_credential(xml: bytes) -> Credential:
-    return Credential.from_xml(find_credential_element(parse_xml(xml)))
+def document_format(document: bytes) -> str:
+    """``"elm2-xml"`` or ``"edc3-jsonld"``: what a sealed document is, from its first byte (as the verifier reads
+    it); anything that is not JSON is taken for XML, and its parser says what is wrong with it."""
+    from verification.reading import JSON_FORMAT, XML_FORMAT
+    from verification.reading import document_format as read_format
+
+    return JSON_FORMAT if read_format(document) == JSON_FORMAT else XML_FORMAT
+
+
+def parse_credential(document: bytes) -> Credential:
+    """The credential in a sealed document, read without verifying it (a copy already verified when received).
+    EDC 3 JSON-LD is read by the verifier's own JSON reader (the JAdES payload, as sealed)."""
+    from verification.reading import JSON_FORMAT
+
+    if document_format(document) == JSON_FORMAT:
+        from europass.credentials.errors import CredentialError
+        from europass.sealing.engine import Options
+        from europass.sealing.readers import READERS
+
+        reader = next((reader for reader in READERS if reader.format == JSON_FORMAT), None)
+        if reader is None:
+            raise CredentialError(
+                "unknown_format",
+                "EDC 3 JSON-LD cannot be read here.",
+                "Le JSON-LD EDC 3 ne peut pas être lu ici.",
+            )
+        return reader.read(document, Options()).credential()
+    return Credential.from_xml(find_credential_element(parse_xml(document)))
 
 
 def _as_datetime(value: Any) -> dt.datetime | None:
@@ -42,6 +68,7 @@ def _as_datetime(value: Any) -> dt.datetime | None:
 
 
 def summarize(credential: Credential, xml: bytes) -> Summary:
+    """``xml``: the sealed document as stored (XML or JSON-LD), for its SHA-256."""
     achievement = credential.achievements[0] if credential.achievements else None
     title: dict[str, str] = {}
     awarded_on: dt.date | None = None

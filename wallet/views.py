@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -45,10 +45,21 @@ def _stem(credential: WalletCredential) -> str:
     return f"credential-{credential.public_id}"
 
 
-def xml_response(credential: WalletCredential) -> HttpResponse:
+def document_response(credential: WalletCredential) -> HttpResponse:
+    """The sealed document as received, byte for byte, named and typed for its format (``.xml``,
+    ``application/xml``; ``.jsonld``, ``application/ld+json``)."""
+    extension = credential.document_name.rsplit(".", 1)[-1]
     return _download(
-        bytes(credential.xml), filename=f"{_stem(credential)}.xml", content_type="application/xml"
+        credential.document, filename=f"{_stem(credential)}.{extension}", content_type=credential.media_type
     )
+
+
+def xml_response(credential: WalletCredential) -> HttpResponse:
+    if credential.is_jsonld:
+        raise Http404(
+            _("This credential is an EDC 3 JSON-LD document: it has no XML form. Download its JSON-LD.")
+        )
+    return document_response(credential)
 
 
 def pdf_response(credential: WalletCredential, *, link: ShareLink | None = None) -> HttpResponse:
@@ -58,6 +69,9 @@ def pdf_response(credential: WalletCredential, *, link: ShareLink | None = None)
 
 
 def jsonld_response(credential: WalletCredential) -> HttpResponse:
+    """An EDC 3 credential's own sealed JSON-LD; for Europass XML, its JSON-LD rendering (W3C VC v2 + ELM)."""
+    if credential.is_jsonld:
+        return document_response(credential)
     document = to_jsonld(parse_credential(bytes(credential.xml)))
     body = json.dumps(document, indent=2, ensure_ascii=False).encode()
     return _download(body, filename=f"{_stem(credential)}.jsonld", content_type="application/ld+json")
@@ -288,6 +302,7 @@ def share(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "link": opened,
         "token": token,
+        "is_jsonld": credential.is_jsonld,  # which downloads to offer (nothing of the holder's account)
         "visual": presenting.visual_for(credential, lang=_lang(), report=report),
         "verdict": report.verdict,
         "valid": report.valid,

@@ -15,13 +15,13 @@ from wallet.presenting import pdf_for_xml
 
 class Command(BaseCommand):
     help = (
-        "Render a sealed credential as the wallet's A4 PDF (visual representation, QR code, sealed XML attached "
-        "as credential.xml). Outside a wallet there is no share link: the QR code opens the portal's verifier "
+        "Render a sealed credential as the wallet's A4 PDF (visual representation, QR code, sealed document "
+        "attached as credential.xml, or credential.jsonld for EDC 3 JSON-LD). Outside a wallet there is no share link: the QR code opens the portal's verifier "
         "(where the PDF itself can be uploaded) unless --qr-url gives another address."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("xml", type=Path, help="the sealed credential (XML)")
+        parser.add_argument("xml", type=Path, help="the sealed credential (XML, or EDC 3 JSON-LD)")
         parser.add_argument("-o", "--output", type=Path, required=True, help="where to write the PDF")
         parser.add_argument("--lang", choices=["en", "fr"], default="en", help="language of the labels")
         parser.add_argument("--qr-url", default="", help="address the QR code opens (default: the verifier)")
