@@ -252,6 +252,25 @@ class TrustAnchor(models.Model):
         _("source"), max_length=64, default=MANUAL, help_text=_('"manual" or "trusted list <territory>"')
     )
     active = models.BooleanField(_("active"), default=True)
+    # From an EU trusted list (trusted_list_sync): what the service is, where it was read, and its statuses in
+    # time. An anchor with a status history is trusted only at the moments a granted status covers; one without
+    # (added by hand, or by trusted_list_import) at any moment while active.
+    service_type = models.CharField(
+        _("service type"), max_length=255, blank=True, help_text=_("ETSI service type of a trusted list")
+    )
+    status_history = models.JSONField(
+        _("status history"),
+        default=list,
+        blank=True,
+        help_text=_("Each status of the service in its trusted list, with the moment it started."),
+    )
+    territory = models.CharField(_("territory"), max_length=8, blank=True)
+    provider_name = models.CharField(_("trust service provider"), max_length=255, blank=True)
+    service_name = models.CharField(_("service name"), max_length=255, blank=True)
+    list_url = models.CharField(_("trusted list address"), max_length=1000, blank=True)
+    list_sequence_number = models.CharField(_("trusted list sequence number"), max_length=32, blank=True)
+    lotl_url = models.CharField(_("list of trusted lists"), max_length=1000, blank=True)
+    lotl_sequence_number = models.CharField(_("LOTL sequence number"), max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -262,3 +281,37 @@ class TrustAnchor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def from_trusted_list_history(self) -> bool:
+        return bool(self.status_history)
+
+
+class TrustedListSync(models.Model):
+    """One run of ``trusted_list_sync``: the EU list of trusted lists and every national list it points to.
+
+    ``ok``: the LOTL was fetched and its signature verified, so each national list was tried (those that failed
+    are counted in ``lists_failed`` and kept as they were); a failed LOTL changes nothing.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    started_at = models.DateTimeField(_("started"), db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    ok = models.BooleanField(_("successful"), default=False)
+    lotl_url = models.CharField(_("list of trusted lists"), max_length=1000)
+    lotl_sequence_number = models.CharField(_("LOTL sequence number"), max_length=32, blank=True)
+    lists_fetched = models.PositiveIntegerField(_("lists fetched"), default=0)
+    lists_failed = models.PositiveIntegerField(_("lists failed"), default=0)
+    services_imported = models.PositiveIntegerField(_("services imported"), default=0)
+    anchors_changed = models.PositiveIntegerField(_("anchors added or changed"), default=0)
+    territories = models.JSONField(_("territories"), default=dict, blank=True)
+    messages = models.JSONField(_("messages"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("trusted list sync")
+        verbose_name_plural = _("trusted list syncs")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["ok", "-finished_at"], name="trusted_list_sync_ok")]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} UTC"

@@ -18,11 +18,12 @@ from .models import (
     Qualification,
     SealCertificate,
     TrustAnchor,
+    TrustedListSync,
     period_covers,
 )
 
 if TYPE_CHECKING:
-    from europass.sealing.trust import TrustStore
+    from europass.sealing.trust import GrantedPeriod, TrustStore
 
 TRUST_VERSION_KEY = "trust-version"
 TRUST_VERSION = SharedVersion(TRUST_VERSION_KEY)
@@ -89,18 +90,52 @@ def trust_version() -> str:
     return TRUST_VERSION.get()
 
 
+def _moment(value: object) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def granted_periods(history: object) -> tuple[GrantedPeriod, ...]:
+    """The granted periods of an anchor's status history (entries that cannot be read are left out)."""
+    from europass.sealing.trust import GrantedPeriod
+
+    periods = []
+    for entry in history if isinstance(history, list) else ():
+        if not isinstance(entry, dict) or not entry.get("granted"):
+            continue
+        start = _moment(entry.get("from"))
+        if start is None:
+            continue
+        end = _moment(entry.get("until"))
+        periods.append(GrantedPeriod(start, end, bool(entry.get("for_eseals"))))
+    return tuple(periods)
+
+
 def build_trust_store() -> TrustStore:
-    """A new trust store from the active anchors (prefer ``trust_store()``, which caches it)."""
+    """A new trust store from the active anchors (prefer ``trust_store()``, which caches it). An anchor with a
+    status history (from an EU trusted list) vouches only within its granted periods."""
     from europass.sealing.trust import TrustAnchor as Anchor
     from europass.sealing.trust import TrustStore
 
     from .services import pem_to_der
+    from .trustedlist import TSA_QTST
 
     anchors = [
-        Anchor(certificate_der=pem_to_der(pem), name=name, qualified_for_seals=qualified)
-        for name, pem, qualified in TrustAnchor.objects.filter(active=True)
+        Anchor(
+            certificate_der=pem_to_der(pem),
+            name=name,
+            qualified_for_seals=qualified,
+            periods=granted_periods(history) if history else None,
+            timestamping=service_type == TSA_QTST,
+        )
+        for name, pem, qualified, history, service_type in TrustAnchor.objects.filter(active=True)
         .order_by("pk")
-        .values_list("name", "certificate_pem", "qualified_for_seals")
+        .values_list("name", "certificate_pem", "qualified_for_seals", "status_history", "service_type")
     ]
     return TrustStore(anchors)
 
@@ -123,6 +158,36 @@ def trust_store() -> TrustStore:
         store = build_trust_store()
         _store = (version, store)
         return store
+
+
+# --- trusted list syncs -----------------------------------------------------------------------------------------
+
+
+def trusted_list_sync_list() -> QuerySet[TrustedListSync]:
+    return TrustedListSync.objects.order_by("-started_at")
+
+
+def trusted_list_sync_last_success() -> TrustedListSync | None:
+    """The latest sync whose LOTL was fetched and verified (national lists that failed are counted in it)."""
+    return TrustedListSync.objects.filter(ok=True).order_by("-finished_at").first()
+
+
+def trusted_list_sync_last_attempt() -> TrustedListSync | None:
+    return TrustedListSync.objects.order_by("-started_at").first()
+
+
+def trusted_list_sync_installed_at() -> dt.datetime | None:
+    """When this install gained trusted-list syncs (the migration that made their table was applied)."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    return (
+        MigrationRecorder.Migration.objects.filter(app="registry", name=SYNC_MIGRATION)
+        .values_list("applied", flat=True)
+        .first()
+    )
+
+
+SYNC_MIGRATION = "0004_trusted_list_sync"
 
 
 # --- public documents (JSON) ------------------------------------------------------------------------------------
