@@ -1,13 +1,35 @@
-"""The Celery application: Redis in production, an embedded filesystem broker by default."""
+"""The Celery application: Redis in production, an embedded filesystem broker by default.
+
+``celery -A europass beat`` sends the periodic tasks of ``CELERY_BEAT_SCHEDULE`` (the daily sync of the EU trusted
+lists); when it starts it also asks for a sync if one is due, so that a fresh install trusts the EU lists within
+minutes, without an operator.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "europass.settings")
 
 app = Celery("europass")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+log = logging.getLogger(__name__)
+# A minute after beat starts (migrations have run by then): the worker syncs only if no sync is recent.
+FIRST_SYNC_DELAY_SECONDS = 60
+
+
+@beat_init.connect
+def _sync_trusted_lists_when_due(sender: Any = None, **kwargs: Any) -> None:
+    if "trusted-list-sync-if-due" not in (app.conf.beat_schedule or {}):
+        return  # TRUSTED_LIST_SYNC_ENABLED off: no schedule, no first sync either
+    try:
+        app.send_task("verification.trusted_list_sync_if_due", countdown=FIRST_SYNC_DELAY_SECONDS)
+    except Exception:  # beat must start even when the broker is not there yet: the schedule asks again later
+        log.warning("beat: the first trusted list sync could not be queued", exc_info=True)

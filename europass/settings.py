@@ -15,6 +15,7 @@ from typing import Any
 
 import django_stubs_ext
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -340,6 +341,55 @@ FETCH_ALLOW_PRIVATE_ADDRESSES: bool = env.bool("FETCH_ALLOW_PRIVATE_ADDRESSES", 
 REVOCATION_MAX_BYTES: int = env.int("REVOCATION_MAX_BYTES", default=5 * 1024 * 1024)
 REVOCATION_CACHE_SECONDS: int = env.int("REVOCATION_CACHE_SECONDS", default=3600)
 STATUS_CACHE_SECONDS: int = env.int("STATUS_CACHE_SECONDS", default=300)
+
+# EU trusted lists (verification.trusted_lists): the EU List of Trusted Lists at its official address, its signature
+# checked against the certificates the Official Journal published for it (shipped; the pivot LOTLs announce later
+# ones), then every national list it points to. Fetched through the guarded fetcher, daily by Celery beat.
+TRUSTED_LIST_SYNC_ENABLED: bool = env.bool("TRUSTED_LIST_SYNC_ENABLED", default=True)
+TRUSTED_LIST_LOTL_URL: str = env.str(
+    "TRUSTED_LIST_LOTL_URL", default="https://ec.europa.eu/tools/lotl/eu-lotl.xml"
+)
+TRUSTED_LIST_LOTL_SIGNERS: str = env.str(
+    "TRUSTED_LIST_LOTL_SIGNERS",
+    default=str(BASE_DIR / "europass" / "registry" / "trust" / "oj-lotl-signers.pem"),
+)
+# The Official Journal publication the shipped signers come from: a LOTL naming another one is reported.
+TRUSTED_LIST_OJ_URL: str = env.str(
+    "TRUSTED_LIST_OJ_URL",
+    default="https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=uriserv:OJ.C_.2019.276.01.0001.01.ENG",
+)
+TRUSTED_LIST_MAX_BYTES: int = env.int("TRUSTED_LIST_MAX_BYTES", default=32 * 1024 * 1024)
+TRUSTED_LIST_FETCH_TIMEOUT_SECONDS: float = env.float("TRUSTED_LIST_FETCH_TIMEOUT_SECONDS", default=30.0)
+TRUSTED_LIST_MAX_PIVOTS: int = env.int("TRUSTED_LIST_MAX_PIVOTS", default=16)
+# Daily at this UTC time; besides, every TRUSTED_LIST_SYNC_CHECK_SECONDS (and when beat starts) a sync runs if none
+# succeeded for TRUSTED_LIST_SYNC_INTERVAL_SECONDS and none was tried for TRUSTED_LIST_SYNC_RETRY_SECONDS: a fresh
+# install syncs a minute after beat starts, a missed or failed day is caught up.
+TRUSTED_LIST_SYNC_TIME: str = env.str("TRUSTED_LIST_SYNC_TIME", default="03:17")
+TRUSTED_LIST_SYNC_INTERVAL_SECONDS: int = env.int("TRUSTED_LIST_SYNC_INTERVAL_SECONDS", default=86400)
+TRUSTED_LIST_SYNC_RETRY_SECONDS: int = env.int("TRUSTED_LIST_SYNC_RETRY_SECONDS", default=3600)
+TRUSTED_LIST_SYNC_CHECK_SECONDS: int = env.int("TRUSTED_LIST_SYNC_CHECK_SECONDS", default=900)
+TRUSTED_LIST_SYNC_LOCK_SECONDS: int = env.int("TRUSTED_LIST_SYNC_LOCK_SECONDS", default=3600)
+# /healthz: no successful sync yet is "pending" for this long after install, then a failure; so is a last
+# successful sync older than TRUSTED_LIST_MAX_AGE_SECONDS. Disabled syncs are never a failure.
+TRUSTED_LIST_HEALTH_GRACE_SECONDS: int = env.int("TRUSTED_LIST_HEALTH_GRACE_SECONDS", default=6 * 3600)
+TRUSTED_LIST_MAX_AGE_SECONDS: int = env.int("TRUSTED_LIST_MAX_AGE_SECONDS", default=7 * 86400)
+_sync_hour, _colon, _sync_minute = TRUSTED_LIST_SYNC_TIME.partition(":")
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = (
+    {
+        "trusted-list-sync-daily": {
+            "task": "verification.trusted_list_sync",
+            "schedule": crontab(hour=_sync_hour or "3", minute=_sync_minute or "17"),
+        },
+        "trusted-list-sync-if-due": {
+            "task": "verification.trusted_list_sync_if_due",
+            "schedule": float(TRUSTED_LIST_SYNC_CHECK_SECONDS),
+        },
+    }
+    if TRUSTED_LIST_SYNC_ENABLED
+    else {}
+)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_TIMEZONE = "UTC"
 
 LOGGING = {
     "version": 1,

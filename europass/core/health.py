@@ -4,10 +4,13 @@ Asking the workers (a Celery ping) takes up to a second. The answer is kept in t
 ``HEALTH_PING_SECONDS``; when it is older, one process (the one that wins ``cache.add`` of a short-lived lock) asks
 again while the others answer with the previous result. Before any answer exists, the others wait briefly for the
 first one rather than ping too. A flood of ``/healthz`` therefore costs at most one ping per interval.
+
+``/healthz`` also says when the EU trusted lists were last synced (``trusted_lists_health``, one indexed query).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
@@ -87,3 +90,54 @@ def queue_health() -> QueueHealth:
         if known is not None:
             return known[1]
     return QueueHealth(broker=None, workers=0)
+
+
+# --- the EU trusted lists -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrustedListsHealth:
+    """The last successful sync of the EU trusted lists. ``state``: ``ok``; ``pending`` (none yet, and the first
+    has not had time to run: ``TRUSTED_LIST_HEALTH_GRACE_SECONDS`` after install); ``missing`` (none since);
+    ``stale`` (older than ``TRUSTED_LIST_MAX_AGE_SECONDS``); ``disabled``; ``unknown`` (the database did not
+    answer)."""
+
+    state: str
+    last_sync: dt.datetime | None = None
+    age_seconds: int | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.state in ("ok", "pending", "disabled")
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "state": self.state,
+            "last_sync": self.last_sync.isoformat() if self.last_sync else None,
+            "age_seconds": self.age_seconds,
+        }
+
+
+def trusted_lists_health(now: dt.datetime | None = None) -> TrustedListsHealth:
+    from django.utils import timezone
+
+    from europass.registry.selectors import trusted_list_sync_installed_at, trusted_list_sync_last_success
+
+    now = now or timezone.now()
+    try:
+        last = trusted_list_sync_last_success()
+        installed = trusted_list_sync_installed_at() if last is None else None
+    except Exception:  # health must answer, whatever the failure
+        log.warning("health: trusted list sync check failed", exc_info=True)
+        return TrustedListsHealth("unknown")
+    if last is not None and last.finished_at is not None:
+        age = max(0, int((now - last.finished_at).total_seconds()))
+        fresh = age <= int(settings.TRUSTED_LIST_MAX_AGE_SECONDS)
+        state = "ok" if fresh or not settings.TRUSTED_LIST_SYNC_ENABLED else "stale"
+        return TrustedListsHealth(state, last.finished_at, age)
+    if not settings.TRUSTED_LIST_SYNC_ENABLED:
+        return TrustedListsHealth("disabled")
+    since = (now - installed).total_seconds() if installed is not None else 0.0
+    return TrustedListsHealth(
+        "pending" if since < int(settings.TRUSTED_LIST_HEALTH_GRACE_SECONDS) else "missing"
+    )

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .health import queue_health
+from .health import TrustedListsHealth, queue_health, trusted_lists_health
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +36,17 @@ def _database_ok() -> bool:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """The database, asked each time (one ``SELECT 1``); the broker and workers as last asked by any process, at most
-    ``HEALTH_PING_SECONDS`` ago (``europass.core.health``): fast, and never one ping per request."""
+    ``HEALTH_PING_SECONDS`` ago (``europass.core.health``): fast, and never one ping per request; the last
+    successful sync of the EU trusted lists (its absence fails only once the first sync has had time to run)."""
     database = _database_ok()
     queue = queue_health()
-    healthy = database and bool(queue.broker) and queue.workers > 0
+    trusted = trusted_lists_health() if database else TrustedListsHealth("unknown")
+    healthy = database and bool(queue.broker) and queue.workers > 0 and trusted.healthy
     body = {
         "database": "ok" if database else "down",
         "broker": {True: "ok", False: "down", None: "unknown"}[queue.broker],
         "workers": queue.workers,
+        "trusted_lists": trusted.to_json(),
     }
     return JsonResponse(body, status=200 if healthy else 503)
 

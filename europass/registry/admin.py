@@ -9,13 +9,22 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from europass.accounts.selectors import organisations_of
 from europass.core.errors import ApplicationError
 
-from .models import Accreditation, Mandate, Organisation, Qualification, SealCertificate, TrustAnchor
+from .models import (
+    Accreditation,
+    Mandate,
+    Organisation,
+    Qualification,
+    SealCertificate,
+    TrustAnchor,
+    TrustedListSync,
+)
+from .selectors import trusted_list_sync_last_success
 from .services import (
     MAX_PEM_BYTES,
     certificate_facts,
@@ -187,8 +196,8 @@ class TrustAnchorAdmin(admin.ModelAdmin[TrustAnchor]):
         "source",
         "active",
     ]
-    list_filter = ["qualified_for_seals", "active", "source"]
-    search_fields = ["name", "subject", "fingerprint_sha256"]
+    list_filter = ["qualified_for_seals", "active", "source", "territory", "service_type"]
+    search_fields = ["name", "subject", "fingerprint_sha256", "provider_name"]
     readonly_fields = [
         "public_id",
         "name",
@@ -199,6 +208,15 @@ class TrustAnchorAdmin(admin.ModelAdmin[TrustAnchor]):
         "qualified_for_seals",
         "source",
         "active",
+        "territory",
+        "provider_name",
+        "service_name",
+        "service_type",
+        "status_history",
+        "list_url",
+        "list_sequence_number",
+        "lotl_url",
+        "lotl_sequence_number",
         "certificate_pem",
         "created_at",
         "updated_at",
@@ -258,3 +276,57 @@ class TrustAnchorAdmin(admin.ModelAdmin[TrustAnchor]):
     def activate(self, request: HttpRequest, queryset: QuerySet[TrustAnchor]) -> None:
         for anchor in queryset:
             trust_anchor_activate(anchor=anchor)
+
+
+@admin.register(TrustedListSync)
+class TrustedListSyncAdmin(admin.ModelAdmin[TrustedListSync]):
+    """Each run of ``trusted_list_sync`` (daily by Celery beat), read-only; the list says when the last
+    successful one finished."""
+
+    list_display = [
+        "started_at",
+        "finished_at",
+        "ok",
+        "lotl_sequence_number",
+        "lists_fetched",
+        "lists_failed",
+        "services_imported",
+        "anchors_changed",
+    ]
+    list_filter = ["ok"]
+    fields = readonly_fields = (
+        "public_id",
+        "started_at",
+        "finished_at",
+        "ok",
+        "lotl_url",
+        "lotl_sequence_number",
+        "lists_fetched",
+        "lists_failed",
+        "services_imported",
+        "anchors_changed",
+        "territories",
+        "messages",
+    )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # syncs are made by trusted_list_sync only
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return super().changelist_view(
+            request, {**(extra_context or {}), "last_successful_sync": trusted_list_sync_last_success()}
+        )
