@@ -4,6 +4,7 @@ credential's visual representation built from the signed data only, and the repo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -159,12 +160,26 @@ def report_context(report: VerificationReport, lang: str) -> dict[str, Any]:
         }
 
 
-def visual_of(report: VerificationReport, lang: str) -> dict[str, Any] | None:
-    """The visual representation, only when the seal is intact (nothing unsigned is ever shown as the credential)."""
+def shows_credential(report: VerificationReport) -> bool:
+    """Whether the credential may be shown (and its attachments offered): only when its seal is intact."""
     intact = report.check("seal_intact")
-    if report.credential is None or intact is None or intact.status != CheckStatus.PASSED:
+    return report.credential is not None and intact is not None and intact.status == CheckStatus.PASSED
+
+
+def visual_of(
+    report: VerificationReport, lang: str, attachment_url: Callable[[int], str | None] | None = None
+) -> dict[str, Any] | None:
+    """The visual representation, only when the seal is intact (nothing unsigned is ever shown as the credential);
+    ``attachment_url(number)``: where an attachment downloads from, on the page showing it."""
+    if not shows_credential(report) or report.credential is None:
         return None
-    return visual_context(report.credential, seal=report.seal, status=_status_of(report), lang=lang)
+    return visual_context(
+        report.credential,
+        seal=report.seal,
+        status=_status_of(report),
+        lang=lang,
+        attachment_url=attachment_url,
+    )
 
 
 def report_pdf(report: VerificationReport, *, lang: str, checked_at: dt.datetime) -> bytes:

@@ -9,6 +9,7 @@ and language, and renders have their own small allowance per client (``report_pd
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -20,16 +21,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from europass.core.downloads import attachment
+from europass.core.downloads import attachment, document_attachment
 from europass.core.errors import ApplicationError
 from europass.core.throttling import rate_limited, throttled
+from europass.core.visual import attachment_filename
 
 from . import presenting
 from .fetch import FetchError, fetch_public
 from .forms import VerifyForm
-from .kept import KeptReport, kept_report, kept_report_pdf, report_keep, report_pdf_keep, report_seconds
+from .kept import (
+    KeptReport,
+    kept_attachment,
+    kept_attachments,
+    kept_report,
+    kept_report_pdf,
+    report_keep,
+    report_pdf_keep,
+    report_seconds,
+)
 from .links import xml_for_local_link
-from .presenting import report_context, visual_of
+from .presenting import report_context, shows_credential, visual_of
 from .reading import document_of_upload, max_upload_bytes
 from .services import verify_document
 
@@ -74,7 +85,7 @@ def _result(request: HttpRequest, kept: KeptReport, token: str | None) -> HttpRe
         "form": VerifyForm(),
         "token": token,
         "report": report_context(kept.report, lang),
-        "visual": visual_of(kept.report, lang),
+        "visual": visual_of(kept.report, lang, _attachment_urls(kept, token)),
         "checked_at": kept.checked_at,
         # The language switch comes back to this report, not to an empty form.
         "language_next": reverse("verification:result", kwargs={"token": token}) if token else None,
@@ -82,6 +93,21 @@ def _result(request: HttpRequest, kept: KeptReport, token: str | None) -> HttpRe
     response = render(request, "verification/result.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def _attachment_urls(kept: KeptReport, token: str | None) -> Callable[[int], str | None] | None:
+    """Where the credential's attachments download from: only those whose bytes were kept with the report."""
+    credential = kept.report.credential
+    if token is None or credential is None or not (credential.attachments or credential.sub_credentials):
+        return None
+    contents = kept_attachments(token)
+
+    def url(number: int) -> str | None:
+        if number > len(contents) or contents[number - 1] is None:
+            return None
+        return reverse("verification:report-attachment", kwargs={"token": token, "number": number})
+
+    return url
 
 
 def _form_context(form: VerifyForm) -> dict[str, object]:
@@ -145,3 +171,18 @@ def report_pdf_view(request: HttpRequest, token: str) -> HttpResponse:
         report_pdf_keep(token, lang, pdf)
     response = HttpResponse(pdf, content_type="application/pdf")
     return attachment(response, "verification-report.pdf")
+
+
+@never_cache
+@require_GET
+@rate_limited("verify")
+def report_attachment(request: HttpRequest, token: str, number: int) -> HttpResponse:
+    """A file the verified credential carries, as sealed: offered for saving, never shown inline."""
+    kept = _kept(token)
+    found = kept_attachment(token, number) if shows_credential(kept.report) else None
+    if found is None:
+        raise Http404(_("This attachment is not available here: verify the credential again."))
+    item, content = found
+    return document_attachment(
+        content, name=attachment_filename(item, number), content_type=item.content_type
+    )

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -14,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from europass.core.pdf import design_version, render_pdf
-from europass.core.visual import visual_context
-from europass.credentials.model import Credential
+from europass.core.visual import attachments_of, visual_context
+from europass.credentials.model import Attachment, Credential
 
 from .models import CredentialPdf, ShareLink, WalletCredential
 from .selectors import credential_status, revoked_flags, status_of
@@ -54,17 +55,36 @@ def visual_for(
     lang: str,
     report: VerificationReport | None = None,
     with_status: bool = True,
+    attachment_url: Callable[[int], str] | None = None,
 ) -> dict[str, Any]:
-    """The visual representation, built only from the signed document and the verifier's seal summary."""
+    """The visual representation, built only from the signed document and the verifier's seal summary.
+    ``attachment_url(number)``: where the page offers the credential's attachments (those it carries bytes of)."""
     signed: Credential = (report.credential if report is not None else None) or parse_credential(
         bytes(credential.xml)
     )
+    offered = None
+    if attachment_url is not None:
+        carried = {n for n, item in enumerate(attachments_of(signed), 1) if item.downloadable}
+
+        def offered(number: int) -> str | None:
+            return attachment_url(number) if number in carried else None
+
     return visual_context(
         signed,
         seal=report.seal if report is not None else None,
         status=status_from(report, credential) if with_status else None,
         lang=lang,
+        attachment_url=offered,
     )
+
+
+def attachment_of(credential: WalletCredential, number: int) -> tuple[Attachment, bytes] | None:
+    """Attachment ``number`` (from 1, in ``attachments_of`` order) of a held credential, with its bytes."""
+    items = attachments_of(parse_credential(bytes(credential.xml)))
+    if not 1 <= number <= len(items) or items[number - 1].content is None:
+        return None
+    item = items[number - 1]
+    return item, item.content  # type: ignore[return-value]
 
 
 def share_url(link: ShareLink) -> str:

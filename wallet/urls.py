@@ -11,6 +11,7 @@ urlpatterns = [
     path("c/<uuid:public_id>/credential.xml", views.download_xml, name="xml"),
     path("c/<uuid:public_id>/credential.pdf", views.download_pdf, name="pdf"),
     path("c/<uuid:public_id>/credential.jsonld", views.download_jsonld, name="jsonld"),
+    path("c/<uuid:public_id>/attachments/<int:number>", views.download_attachment, name="attachment"),
     path("c/<uuid:public_id>/delete", views.delete, name="delete"),
     path("c/<uuid:public_id>/share", views.share_create, name="share-create"),
     path("links/<uuid:link_id>/revoke", views.share_revoke, name="share-revoke"),
@@ -20,4 +21,5 @@ urlpatterns = [
     path("s/<str:token>/credential.xml", views.share_xml, name="share-xml"),
     path("s/<str:token>/credential.pdf", views.share_pdf, name="share-pdf"),
     path("s/<str:token>/credential.jsonld", views.share_jsonld, name="share-jsonld"),
+    path("s/<str:token>/attachments/<int:number>", views.share_attachment, name="share-attachment"),
 ]

@@ -12,17 +12,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from europass.core.downloads import attachment
+from europass.core.downloads import attachment, document_attachment
 from europass.core.errors import ApplicationError, Gone, NotFound
 from europass.core.pages import pages_errors
 from europass.core.pdf import qr_svg_data_uri
 from europass.core.throttling import minutes_to_wait, rate_limited, wait_for
+from europass.core.visual import attachment_filename
 from europass.credentials.jsonld import to_jsonld
 
 from . import presenting, selectors, services
@@ -146,7 +148,14 @@ def _detail_context(
         links.append(item)
     return {
         "credential": credential,
-        "visual": presenting.visual_for(credential, lang=_lang(), report=report),
+        "visual": presenting.visual_for(
+            credential,
+            lang=_lang(),
+            report=report,
+            attachment_url=lambda number: reverse(
+                "wallet:attachment", kwargs={"public_id": credential.public_id, "number": number}
+            ),
+        ),
         "links": links,
         "form": form or ShareForm(),
         "warning": credential.warning.get(_lang()) or credential.warning.get("en", ""),
@@ -173,6 +182,24 @@ def download_xml(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @pages_errors
 def download_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return pdf_response(selectors.credential_of(request.user, public_id))  # type: ignore[arg-type]
+
+
+def attachment_response(credential: WalletCredential, number: int) -> HttpResponse:
+    """A file the held credential carries, as sealed: offered for saving, never shown inline."""
+    found = presenting.attachment_of(credential, number)
+    if found is None:
+        raise NotFound(_("This credential has no such attachment."))
+    item, content = found
+    return document_attachment(
+        content, name=attachment_filename(item, number), content_type=item.content_type
+    )
+
+
+@login_required
+@require_GET
+@pages_errors
+def download_attachment(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpResponse:
+    return attachment_response(selectors.credential_of(request.user, public_id), number)  # type: ignore[arg-type]
 
 
 @login_required
@@ -303,7 +330,14 @@ def share(request: HttpRequest, token: str) -> HttpResponse:
         "link": opened,
         "token": token,
         "is_jsonld": credential.is_jsonld,  # which downloads to offer (nothing of the holder's account)
-        "visual": presenting.visual_for(credential, lang=_lang(), report=report),
+        "visual": presenting.visual_for(
+            credential,
+            lang=_lang(),
+            report=report,
+            attachment_url=lambda number: reverse(
+                "wallet:share-attachment", kwargs={"token": token, "number": number}
+            ),
+        ),
         "verdict": report.verdict,
         "valid": report.valid,
         "report_html": _report_html(request, report),
@@ -340,6 +374,16 @@ def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
         return opened
     assert opened.credential is not None
     return pdf_response(opened.credential, link=opened)
+
+
+@require_GET
+@pages_errors
+def share_attachment(request: HttpRequest, token: str, number: int) -> HttpResponse:
+    opened = _open(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    assert opened.credential is not None
+    return attachment_response(opened.credential, number)
 
 
 @require_GET

@@ -19,7 +19,7 @@ import unicodedata
 from typing import TypeVar
 from urllib.parse import quote
 
-from django.http import HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,7 +31,24 @@ EXTENSIONS: dict[str, str] = {
     "application/zip": "zip",
     "text/csv": "csv",
     XLSX: "xlsx",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "text/plain": "txt",
+    "application/octet-stream": "bin",
 }
+# The types a credential's attachment is served as; any other (HTML, SVG, scripts...) is served as bytes to save.
+ATTACHMENT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "text/plain",
+        "application/xml",
+        "application/json",
+    }
+)
 MAX_STEM = 120
 FALLBACK_STEM = "download"
 
@@ -96,4 +113,22 @@ def content_disposition(name: str, *, content_type: str) -> str:
 def attachment(response: Response, name: str) -> Response:
     """Mark ``response`` as a download saved under ``name``, made safe for the response's content type."""
     response["Content-Disposition"] = content_disposition(name, content_type=response["Content-Type"])
+    return response
+
+
+def attachment_type(content_type: str) -> str:
+    """What a document's attachment declared as ``content_type`` is served as: its type when it is one of
+    ``ATTACHMENT_TYPES``, else ``application/octet-stream`` (never HTML or SVG, which a browser would run)."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type if media_type in ATTACHMENT_TYPES else "application/octet-stream"
+
+
+def document_attachment(content: bytes, *, name: str, content_type: str) -> HttpResponse:
+    """A file a credential carries (bytes from a document, so hostile), offered only for saving: a safe type and
+    name, ``Content-Disposition: attachment``, no sniffing, a sandbox if it is opened anyway, not cached."""
+    served = attachment_type(content_type)
+    response = attachment(HttpResponse(content, content_type=served), name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
     return response

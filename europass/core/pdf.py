@@ -43,7 +43,13 @@ def _attachment_of(document: bytes) -> tuple[str, str]:
 def design_version() -> str:
     """A fingerprint of the PDF's templates and stylesheets: part of the cache key, so a new design re-renders."""
     digest = hashlib.sha256()
-    for name in ("credentials/pdf.html", "credentials/_visual.html"):
+    for name in (
+        "credentials/pdf.html",
+        "credentials/_visual.html",
+        "credentials/_rich.html",
+        "credentials/_rich_activities.html",
+        "credentials/_rich_entitlements.html",
+    ):
         origin = getattr(get_template(name), "origin", None)
         digest.update(Path(origin.name).read_bytes() if origin is not None else name.encode())
     for name in ("wallet/pdf.css", "wallet/visual.css"):

@@ -250,7 +250,7 @@ class Assessment:
     parts: tuple[Assessment, ...] = ()
 
 
-_DURATION = re.compile(
+DURATION = re.compile(
     r"P(?:(?P<years>\d+(?:\.\d+)?)Y)?(?:(?P<months>\d+(?:\.\d+)?)M)?(?:(?P<weeks>\d+(?:\.\d+)?)W)?"
     r"(?:(?P<days>\d+(?:\.\d+)?)D)?(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
     r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?\Z"
@@ -260,7 +260,7 @@ _DURATION = re.compile(
 def duration_hours(value: str | None) -> Decimal | None:
     """An ISO 8601 duration made only of hours, minutes and seconds (``PT60H``, ``PT1H30M``) in hours; None for
     anything else (``P2D`` is two days of study, not 48 hours)."""
-    match = _DURATION.match((value or "").strip()[:40])
+    match = DURATION.match((value or "").strip()[:40])
     if not match or not value or value.strip() in ("P", "PT"):
         return None
     parts = match.groupdict()

@@ -8,7 +8,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from europass.credentials.model import Credential
+from europass.credentials.model import Achievement, Activity, Assessment, Credential, Entitlement
 
 EC_CHECK = "http://data.europa.eu/snb/verification/"
 EC_STATUS = "http://data.europa.eu/snb/verification-status/"
@@ -117,7 +117,110 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _texts_in(value: Any, lang: str) -> str | None:
+    return value.get(lang) if value else None
+
+
+def _assessment(a: Assessment, lang: str) -> dict[str, Any]:
+    scheme = a.grading_scheme
+    return {
+        "id": a.id,
+        "title": a.title.get(lang),
+        "grade": a.grade,
+        "date": a.assessed_on,
+        "description": _texts_in(a.description, lang),
+        "assessed_by": [name.get(lang) for name in a.assessed_by],
+        "grading_scheme": (
+            {
+                "id": scheme.id,
+                "title": scheme.title.get(lang),
+                "description": _texts_in(scheme.description, lang),
+            }
+            if scheme
+            else None
+        ),
+        "type": _texts_in(a.specification.type if a.specification else None, lang),
+        "parts": [_assessment(part, lang) for part in a.parts],
+    }
+
+
+def _activity(a: Activity, lang: str) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "title": a.title.get(lang),
+        "description": _texts_in(a.description, lang),
+        "workload": a.workload,
+        "workload_hours": str(a.workload_hours) if a.workload_hours is not None else None,
+        "started_on": a.started_on,
+        "ended_on": a.ended_on,
+        "location": _texts_in(a.location, lang),
+        "directed_by": [name.get(lang) for name in a.directed_by],
+        "type": _texts_in(a.specification.type if a.specification else None, lang),
+        "parts": [_activity(part, lang) for part in a.parts],
+    }
+
+
+def _entitlement(e: Entitlement, lang: str) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "title": e.title.get(lang),
+        "description": _texts_in(e.description, lang),
+        "type": _texts_in(e.type, lang),
+        "status": _texts_in(e.status, lang),
+        "valid_from": e.valid_from,
+        "valid_until": e.valid_until,
+        "jurisdictions": [place.get(lang) for place in e.jurisdictions],
+        "parts": [_entitlement(part, lang) for part in e.parts],
+    }
+
+
+def _achievement(a: Achievement, lang: str) -> dict[str, Any]:
+    q = a.qualification
+    return {
+        "title": a.title.get(lang),
+        "awarded_on": a.awarded_on,
+        "grade": a.grade,
+        "awarded_by": (
+            {"name": a.awarded_by.name.get(lang), "legal_identifier": a.awarded_by.legal_identifier}
+            if a.awarded_by
+            else None
+        ),
+        "qualification": (
+            {
+                "id": q.id,
+                "code": q.code,
+                "title": q.title.get(lang),
+                "eqf_level": q.eqf_level,
+                "nqf_level": q.nqf_level,
+                "credits": str(q.credits) if q.credits is not None else None,
+                "kind": q.kind,
+                "type": _texts_in(q.type, lang),
+                "isced_f_code": q.isced_f_code,
+                "volume_of_learning": q.volume_of_learning,
+                "duration": q.duration,
+                "learning_outcomes": [
+                    {"id": o.id, "text": o.text.get(lang), "description": _texts_in(o.description, lang)}
+                    for o in q.learning_outcomes
+                ],
+            }
+            if q
+            else None
+        ),
+        "id": a.id,
+        "kind": a.kind,
+        "description": _texts_in(a.description, lang),
+        "assessments": [_assessment(item, lang) for item in a.assessments],
+        "activities": [_activity(item, lang) for item in a.activities],
+        "entitlements": [_entitlement(item, lang) for item in a.entitlements],
+        "sub_achievements": [_achievement(part, lang) for part in a.sub_achievements],
+    }
+
+
 def credential_summary(credential: Credential, lang: str = "en") -> dict[str, Any]:
+    """The credential for the report: who, by whom, when, and every achievement with its qualification,
+    assessments, activities, entitlements and parts; the holder's own activities and entitlements; the
+    attachments (never their bytes); the credentials it contains; ``truncated`` when a reading bound left some
+    of it out."""
     return _jsonable(
         {
             "id": credential.id,
@@ -135,41 +238,28 @@ def credential_summary(credential: Credential, lang: str = "en") -> dict[str, An
             "issued": credential.issued,
             "valid_from": credential.valid_from,
             "valid_until": credential.valid_until,
-            "achievements": [
-                {
-                    "title": a.title.get(lang),
-                    "awarded_on": a.awarded_on,
-                    "grade": a.grade,
-                    "awarded_by": (
-                        {
-                            "name": a.awarded_by.name.get(lang),
-                            "legal_identifier": a.awarded_by.legal_identifier,
-                        }
-                        if a.awarded_by
-                        else None
-                    ),
-                    "qualification": (
-                        {
-                            "id": a.qualification.id,
-                            "code": a.qualification.code,
-                            "title": a.qualification.title.get(lang),
-                            "eqf_level": a.qualification.eqf_level,
-                            "nqf_level": a.qualification.nqf_level,
-                            "credits": str(a.qualification.credits)
-                            if a.qualification.credits is not None
-                            else None,
-                        }
-                        if a.qualification
-                        else None
-                    ),
-                }
-                for a in credential.achievements
-            ],
+            "achievements": [_achievement(a, lang) for a in credential.achievements],
             "status": (
                 {"url": credential.status.url, "index": credential.status.index}
                 if credential.status
                 else None
             ),
+            "credential_type": _texts_in(credential.credential_type, lang),
+            "activities": [_activity(item, lang) for item in credential.activities],
+            "entitlements": [_entitlement(item, lang) for item in credential.entitlements],
+            "attachments": [
+                {
+                    "id": item.id,
+                    "title": _texts_in(item.title, lang),
+                    "content_type": item.content_type,
+                    "size": item.size,
+                    "too_large": item.too_large,
+                    "url": item.url,
+                }
+                for item in credential.attachments
+            ],
+            "sub_credentials": [credential_summary(sub, lang) for sub in credential.sub_credentials],
+            "truncated": credential.truncated,
         }
     )
 
