@@ -331,6 +331,8 @@ VERIFY_MAX_XML_BYTES: int = env.int("VERIFY_MAX_XML_BYTES", default=10 * 1024 * 
 VERIFY_REPORT_SECONDS: int = env.int("VERIFY_REPORT_SECONDS", default=900)
 VERIFY_REPORT_MAX_BYTES: int = env.int("VERIFY_REPORT_MAX_BYTES", default=256 * 1024)
 VERIFY_REPORT_PDF_MAX_BYTES: int = env.int("VERIFY_REPORT_PDF_MAX_BYTES", default=2 * 1024 * 1024)
+# The bytes of a verified credential's attachments, kept beside its report for their downloads (all together).
+VERIFY_ATTACHMENTS_MAX_BYTES: int = env.int("VERIFY_ATTACHMENTS_MAX_BYTES", default=4 * 1024 * 1024)
 # /healthz asks the workers at most once per this many seconds (across processes); in between it reuses the answer.
 HEALTH_PING_SECONDS: int = env.int("HEALTH_PING_SECONDS", default=30)
 FETCH_TIMEOUT_SECONDS: float = env.float("FETCH_TIMEOUT_SECONDS", default=3.0)
