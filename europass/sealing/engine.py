@@ -13,6 +13,7 @@ judged, and the others still run. ``verify()`` never raises.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
@@ -28,7 +29,7 @@ from europass.credentials.model import Credential
 from . import binding, revocation
 from .certificates import qc_statements, summarize
 from .errors import SealingError
-from .evidence import SealEvidence, SealRefused
+from .evidence import Note, SealEvidence, SealRefused
 from .report import ORDER, Check, CheckStatus, SealInfo, VerificationReport
 from .trust import PathResult, TrustStore
 
@@ -132,6 +133,7 @@ def check_seal_intact(ctx: Context) -> Check:
             "Le cachet est intact, mais ce qu'il scelle n'est pas un titre lisible : " + error.messages["fr"],
             reason=error.code,
         )
+    evidence = _trusted_time(ctx, evidence)
     ctx.evidence, ctx.credential = evidence, credential
     try:
         ctx.certificate = summarize(evidence.certificate_der).to_json()
@@ -151,6 +153,39 @@ def check_seal_intact(ctx: Context) -> Check:
         timestamp_authority=evidence.timestamp_authority,
         algorithm=evidence.algorithm,
         notes=[{"en": n.en, "fr": n.fr} for n in evidence.notes] or None,
+    )
+
+
+def _trusted_time(ctx: Context, evidence: SealEvidence) -> SealEvidence:
+    """A time-stamp proves the sealing time only when its authority is trusted: a qualified time-stamping service
+    on a trusted list granted at that time, or a certificate that chains to a trust anchor. Anyone can run a
+    time-stamping authority and state any time; an untrusted one leaves the time claimed, with a note."""
+    if evidence.proven_time is None:
+        return evidence
+    stamp_time = evidence.proven_time
+    if evidence.timestamp_certificates:
+        authority, *others = evidence.timestamp_certificates
+        if ctx.trust.timestamp_authority(authority, stamp_time) is not None:
+            return evidence
+        # The authority's chain at the time it states; the seal's revocation data is about the seal certificate
+        # (its freshness rules would refuse a time-stamp made after it), so none is given here.
+        path = ctx.trust.validate(authority, [*others, *evidence.certificates], moment=stamp_time)
+        if path.trusted:
+            return evidence
+    name = evidence.timestamp_authority or "?"
+    return dataclasses.replace(
+        evidence,
+        proven_time=None,
+        notes=[
+            *evidence.notes,
+            Note(
+                f"The time-stamp's authority ({name}) is not trusted here: the time it states "
+                f"({stamp_time:%Y-%m-%d %H:%M} UTC) is not proven, and the time the seal claims is used instead.",
+                f"L'autorité d'horodatage ({name}) n'est pas de confiance ici : l'heure qu'elle indique "
+                f"({stamp_time:%d/%m/%Y %H:%M} UTC) n'est pas prouvée, et l'heure que déclare le cachet est "
+                "retenue.",
+            ),
+        ],
     )
 
 

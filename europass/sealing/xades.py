@@ -329,7 +329,14 @@ def _proven_time(sig: _Signature) -> tuple[dt.datetime | None, str, str | None, 
                     authority = summarize(info.tsa_cert_der).subject
                 except SealingError:  # the time-stamp holds; only its authority's name cannot be shown
                     authority = None
-            return info.gen_time, "timestamp", authority, list(info.certificates)
+            certificates = [c for c in info.certificates if c != info.tsa_cert_der]
+            # the authority's own certificate first: the engine judges whether it is trusted
+            return (
+                info.gen_time,
+                "timestamp",
+                authority,
+                [info.tsa_cert_der, *certificates] if info.tsa_cert_der else certificates,
+            )
     return sig.signing_time, "claimed", None, []
 
 

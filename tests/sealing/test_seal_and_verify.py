@@ -279,6 +279,19 @@ def _own_root(name: str, common_name: str) -> TrustStore:
     raise AssertionError(f"{common_name} not found in {name}")
 
 
+def _timestamping_root(data: bytes) -> list[TrustAnchor]:
+    """The root of the authority whose time-stamp proves the sealing time: a time-stamp proves a time only when its
+    authority is trusted."""
+    from asn1crypto import cms
+
+    token = next(etree.fromstring(data).iter("{http://uri.etsi.org/01903/v1.3.2#}EncapsulatedTimeStamp"))
+    signed = cms.ContentInfo.load(base64.b64decode("".join((token.text or "").split())))["content"]
+    for certificate in signed["certificates"]:
+        if certificate.chosen.self_signed in ("yes", "maybe") and certificate.chosen.ca:
+            return [TrustAnchor(certificate.chosen.dump(), "time-stamping root")]
+    raise AssertionError("no time-stamping root")
+
+
 @pytest.mark.parametrize(
     ("name", "root_name", "proven"),
     [
@@ -302,7 +315,12 @@ def test_the_commissions_sealed_credentials_verify_at_the_time_proven_by_their_t
     assert _status(untrusted, "seal_intact") == CheckStatus.PASSED
     assert _status(untrusted, "certificate_trusted") == CheckStatus.FAILED
     assert "is not trusted here" in untrusted.check("certificate_trusted").message()  # type: ignore[union-attr]
-    report = verify(data, _own_root(name, root_name))
+    claimed = verify(
+        data, _own_root(name, root_name)
+    )  # the time-stamp's authority is not trusted: not proven
+    assert claimed.seal is not None and claimed.seal.time_source == "claimed"
+    assert _status(claimed, "certificate_trusted") == CheckStatus.WARNING
+    report = verify(data, _own_root(name, root_name).with_anchors(_timestamping_root(data)))
     assert _status(report, "certificate_trusted") == CheckStatus.PASSED, report.check("certificate_trusted")
     assert (
         report.seal is not None

@@ -127,6 +127,21 @@ def own_root_pem(name: str) -> bytes:
     raise AssertionError(f"no self-signed root in {name}")
 
 
+def timestamp_root_pem(name: str) -> bytes:
+    """The self-signed root of the time-stamping authority whose token proves the sample's sealing time (a
+    time-stamp proves a time only when its authority is trusted)."""
+    from asn1crypto import cms
+
+    root = etree.fromstring(sample(name))
+    token = next(root.iter("{http://uri.etsi.org/01903/v1.3.2#}EncapsulatedTimeStamp"))
+    signed = cms.ContentInfo.load(base64.b64decode("".join((token.text or "").split())))["content"]
+    for certificate in signed["certificates"]:
+        cert = x509.load_der_x509_certificate(certificate.chosen.dump())
+        if cert.subject == cert.issuer:
+            return cert.public_bytes(serialization.Encoding.PEM)
+    raise AssertionError(f"no time-stamping root in {name}")
+
+
 def encoded_list(revoked: set[int], size: int = 16 * 1024) -> str:
     bits = bytearray(size // 8)
     for index in revoked:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from .conftest import ANF_SAMPLE, own_root_pem, sample
+from .conftest import ANF_SAMPLE, own_root_pem, sample, timestamp_root_pem
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +97,18 @@ def test_the_commissions_sample_is_untrusted_until_its_root_is_given_as_anchor(
     anchor = tmp_path / "anf-root.pem"
     anchor.write_bytes(own_root_pem(ANF_SAMPLE))
     code, out, _ = run(capsys, str(path), "--json", "--trust-anchor", str(anchor), "--qualified")
+    checks = {c["code"]: c for c in json.loads(out)["checks"]}
+    # trusted, but its time-stamping authority is not: the sealing time is only claimed, and the certificate
+    # has expired since
+    assert checks["certificate_trusted"]["status"] == "warning"
+    assert "no time-stamp proves it" in checks["certificate_trusted"]["message"]
+    assert "not trusted here" in json.dumps(checks["seal_intact"]["details"]["notes"])
+
+    tsa = tmp_path / "tsa-root.pem"
+    tsa.write_bytes(timestamp_root_pem(ANF_SAMPLE))
+    code, out, _ = run(
+        capsys, str(path), "--json", "--trust-anchor", str(anchor), "--trust-anchor", str(tsa), "--qualified"
+    )
     checks = {c["code"]: c for c in json.loads(out)["checks"]}
     assert checks["certificate_trusted"]["status"] == "passed"
     assert checks["seal_qualified"]["status"] == "passed"

@@ -23,6 +23,8 @@ from django.test import Client
 from lxml import etree
 
 from europass.registry.services import trust_anchor_add
+from europass.sealing.engine import Options
+from europass.sealing.readers import READERS
 from europass.sealing.report import CheckStatus
 
 INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop"
@@ -70,14 +72,32 @@ def issuing_authority(name: str) -> bytes:
     raise AssertionError(f"no issuing CA carried in {name}")
 
 
+def timestamping_root(name: str) -> bytes:
+    """The root of the authority whose time-stamp proves the sample's sealing time, as PEM (a time-stamp proves a
+    time only when its authority is trusted)."""
+    data = (INTEROP / name).read_bytes()
+    reader = next(r for r in READERS if r.accepts(data))
+    evidence = reader.read(data, Options()).seal()
+    for der in evidence.timestamp_certificates:
+        cert = asn1_x509.Certificate.load(der)
+        if cert.self_signed in ("yes", "maybe") and cert.ca:
+            return asn1_pem.armor("CERTIFICATE", der)
+    raise AssertionError(f"no time-stamping root carried in {name}")
+
+
+def add_anchors(pems: dict[bytes, str]) -> None:
+    for pem, label in pems.items():
+        trust_anchor_add(pem=pem, name=label, qualified_for_seals=True)
+
+
 @pytest.fixture
-def anchored(db: None) -> Iterator[None]:
-    added: set[bytes] = set()
-    for name in SEALED:
-        pem = issuing_authority(name)
-        if pem not in added:
-            trust_anchor_add(pem=pem, name=f"Issuing CA of {Path(name).name}", qualified_for_seals=True)
-            added.add(pem)
+def issuing_cas(db: None) -> None:
+    add_anchors({issuing_authority(name): f"Issuing CA of {Path(name).name}" for name in SEALED})
+
+
+@pytest.fixture
+def anchored(issuing_cas: None) -> Iterator[None]:
+    add_anchors({timestamping_root(name): f"Time-stamping root of {Path(name).name}" for name in SEALED})
     yield
 
 
@@ -168,3 +188,20 @@ def test_a_badly_encoded_certificate_carried_for_validation_is_skipped_with_a_no
     seal = next(c for c in report["checks"] if c["code"] == "seal_intact")
     assert seal["status"] == "passed", seal
     assert seal["details"]["notes"], seal
+
+
+@pytest.mark.parametrize("name", SEALED)
+def test_a_time_stamp_from_an_authority_not_trusted_here_proves_nothing_and_the_claimed_time_is_used(
+    name: str, issuing_cas: None
+) -> None:
+    content_type = "application/xml" if name.endswith(".xml") else "application/ld+json"
+    report = (
+        Client().post("/api/v1/verify", data=(INTEROP / name).read_bytes(), content_type=content_type).json()
+    )
+    seal = next(c for c in report["checks"] if c["code"] == "seal_intact")
+    assert seal["details"]["time_source"] == "claimed" and seal["details"]["proven_time"] is None
+    assert any("time-stamp's authority" in note["en"] for note in seal["details"]["notes"])
+    certificate = next(c for c in report["checks"] if c["code"] == "certificate_trusted")
+    # judged at the claimed time; the certificate has expired since, which no trusted time-stamp excuses
+    assert certificate["status"] == "warning" and "no time-stamp proves it" in certificate["message"]
+    assert report["verdict"] == "partially_verified"
