@@ -23,9 +23,9 @@ from .conftest import (
     StatusServer,
     encoded_list,
     own_root_pem,
-    timestamp_root_pem,
     past,
     sample,
+    timestamp_root_pem,
 )
 
 pytestmark = pytest.mark.django_db
