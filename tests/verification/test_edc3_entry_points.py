@@ -84,7 +84,9 @@ def test_an_edc3_credential_uploaded_on_the_page_has_an_intact_seal(
     upload = SimpleUploadedFile(name, edc3_sample(name), content_type="application/ld+json")
     report = _page_report(client, client.post("/verify/", {"file": upload}))
     _sealed_and_intact(report["checks"])
-    assert _statuses(report["checks"])["certificate_trusted"] == "passed"
+    assert (
+        _statuses(report["checks"])["certificate_trusted"] != "failed"
+    )  # judged at the proven or claimed time
     assert report["verdict"] != "failed"
 
 
@@ -264,7 +266,9 @@ def test_the_cli_verifies_an_edc3_credential_with_its_issuing_ca_as_anchor(
     assert code == 0, out + err
     report = json.loads(out)
     _sealed_and_intact(report["checks"])
-    assert _statuses(report["checks"])["certificate_trusted"] == "passed"
+    assert (
+        _statuses(report["checks"])["certificate_trusted"] != "failed"
+    )  # judged at the proven or claimed time
     code, out, _ = _cli(capsys, str(path), "--trust-anchor", str(anchor), "--qualified")
     assert code == 0 and "✓ seal_intact" in out and "✓ well_formed" in out
 
