@@ -207,6 +207,15 @@ def main() -> dict[str, float]:
     sampled = _interleaved({"seal": sample_seal, "path": sample_path, "bare": sample_bare}, repeated, 1)
     sample_seal_times, sample_path_times, sample_bare_times = (sampled[k] for k in ("seal", "path", "bare"))
 
+    # The whole engine (every check, the SHACL schema check on distinct payloads included) over a subset: SHACL
+    # (pyshacl over the EDC shapes) dominates; its result is cached by payload digest for repeated verifications.
+    from europass.sealing.verify import verify
+
+    engine_docs = documents[: min(40, len(documents))]
+    engine_times = _interleaved({"engine": lambda d: verify(d, trust)}, engine_docs, 1)["engine"]
+    repeat_times = _interleaved({"engine": lambda d: verify(d, trust)}, engine_docs, 1)["engine"]
+    engine_bare = _interleaved({"bare": bare}, engine_docs, 1)["bare"]
+
     ours_ms = stats(our_times)["median_ms"]
     bare_ms = stats(bare_times)["median_ms"]
     print(
@@ -227,12 +236,27 @@ def main() -> dict[str, float]:
                 ("Commission B-LTA samples: verify_jades", stats(sample_seal_times)),
                 ("Commission B-LTA samples: + path with OCSP/CRL", stats(sample_path_times)),
                 ("Commission B-LTA samples: bare jwcrypto", stats(sample_bare_times)),
+                ("whole engine, every check, SHACL uncached (40 docs)", stats(engine_times)),
+                ("whole engine again (SHACL result cached)", stats(repeat_times)),
+                ("bare jwcrypto on those 40", stats(engine_bare)),
             ]
         )
     )
     ratio = ours_ms / bare_ms
     print(f"in-process EDC 3 verify / bare jwcrypto verify = {ratio:.2f}x (target ≤ 1.5)")
-    return {"ratio": ratio, "ours_ms": ours_ms, "bare_ms": bare_ms}
+    engine_ratio = stats(engine_times)["median_ms"] / stats(engine_bare)["median_ms"]
+    cached_ratio = stats(repeat_times)["median_ms"] / stats(engine_bare)["median_ms"]
+    print(
+        f"whole engine / bare jwcrypto = {engine_ratio:.1f}x with SHACL on a new payload, "
+        f"{cached_ratio:.2f}x when the payload was verified before"
+    )
+    return {
+        "ratio": ratio,
+        "ours_ms": ours_ms,
+        "bare_ms": bare_ms,
+        "engine_ratio": engine_ratio,
+        "engine_cached_ratio": cached_ratio,
+    }
 
 
 if __name__ == "__main__":

@@ -91,9 +91,10 @@ class JsonReader:
                     "This JAdES document carries no JSON payload.",
                     "Ce document JAdES ne porte pas de contenu JSON.",
                 )
-            payload = parse_json(document["payload"].encode("utf-8"))
+            payload_bytes = document["payload"].encode("utf-8")
+            payload = parse_json(payload_bytes)
         else:
-            payload = document
+            payload, payload_bytes = document, b""
         if not isinstance(payload, dict) or (
             not sealed and not {"credentialSubject", "verifiableCredential"} & payload.keys()
         ):
@@ -117,7 +118,9 @@ class JsonReader:
 
         def credential() -> Credential:
             # Read from the very bytes the seal covers, never from another copy.
-            sealed_payload = parse_json(seal_payload[-1]) if seal_payload else payload
+            sealed_payload = payload
+            if seal_payload and seal_payload[-1] != payload_bytes:  # b64 true: the sealed bytes are others
+                sealed_payload = parse_json(seal_payload[-1])
             return credential_from_elm3(sealed_payload)
 
         return Document(
