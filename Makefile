@@ -30,7 +30,7 @@ messages: install
 	@if command -v msgfmt >/dev/null; then DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*' -v0; \
 	else echo "msgfmt (Debian: gettext) not found: using the committed .mo files"; fi
 
-## make run: install, migrate, load the demo data, then start the web server and a real Celery worker.
+## make run: install, migrate, load the demo data, then start the web server, a real Celery worker and Celery beat.
 ## Development mode: DEBUG=true (its development secrets and demo password) unless DEBUG is set already.
 ## No .env file is read, by the settings or by honcho (-e /dev/null): the environment is the caller's.
 run: export DEBUG ?= true
@@ -38,7 +38,7 @@ run: system-check messages
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py collectstatic --no-input -v0
 	$(BIN)/python manage.py demo_setup
-	@echo "Portal: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server and the worker)"
+	@echo "Portal: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server, the worker and the scheduler)"
 	PORT=$(PORT) $(BIN)/honcho start -f Procfile -e /dev/null
 
 ## make test: install the test dependencies (and xmlsec1 / chromium when missing), run the whole suite.
