@@ -34,8 +34,6 @@ and ``MAX_CLAIMS`` claims are read; references by id are resolved through an ind
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
@@ -45,8 +43,6 @@ from typing import Any
 from .errors import CredentialError
 from .model import (
     _ALPHA2,
-    _MEDIA_TYPE,
-    ATTACHMENT_MAX_BYTES,
     ATTACHMENT_MAX_COUNT,
     ATTACHMENTS_MAX_BYTES,
     GENERIC_TYPE,
@@ -69,9 +65,8 @@ from .model import (
     MultilingualText,
     Qualification,
     Specification,
-)
-from .model import (
-    _MEDIA_TYPES as _ATTACHMENT_TYPES,
+    attachment_content,
+    attachment_media_type,
 )
 
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
@@ -721,28 +716,10 @@ class _Reader:
         kind = self.doc.first(node.get("contentType"))
         label = (_label(self.doc, kind) or MultilingualText()).get().strip().lower() if kind else ""
         tail = _tail(_id(kind)).upper() if kind else ""
-        media_type = (
-            label
-            if _MEDIA_TYPE.match(label)
-            else _ATTACHMENT_TYPES.get(label.upper(), _ATTACHMENT_TYPES.get(tail, ""))
-        ) or "application/octet-stream"
-        declared = _string(node.get("contentSize"))
-        size = int(declared) if declared and declared.isdigit() and len(declared) < 16 else None
-        encoded = "".join((_string(node.get("content")) or "").split())
-        content: bytes | None = None
-        too_large = False
-        if encoded:
-            estimate = len(encoded) * 3 // 4
-            if estimate > ATTACHMENT_MAX_BYTES or estimate > self.budget.attachment_bytes:
-                too_large, size = True, estimate
-            else:
-                try:
-                    content = base64.b64decode(encoded, validate=True)
-                except (binascii.Error, ValueError):
-                    content = None
-                else:
-                    self.budget.attachment_bytes -= len(content)
-                    size = len(content)
+        media_type = attachment_media_type(label, tail)
+        content, size, too_large = attachment_content(
+            _string(node.get("content")) or "", _string(node.get("contentSize")), self.budget
+        )
         return Attachment(
             id=_id(node) or f"attachment-{number}",
             content_type=media_type,

@@ -990,6 +990,34 @@ _MEDIA_TYPES = {
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]{0,63}/[a-z0-9][a-z0-9.+-]{0,63}\Z")
 
 
+def attachment_media_type(label: str, tail: str) -> str:
+    """An attachment's media type from its content type's label (a media type, or a name such as PDF) or the tail
+    of its vocabulary URI; unknown: ``application/octet-stream``."""
+    if _MEDIA_TYPE.match(label):
+        return label
+    return _MEDIA_TYPES.get(label.upper(), _MEDIA_TYPES.get(tail, "")) or "application/octet-stream"
+
+
+def attachment_content(
+    encoded: str, declared: str | None, budget: Any
+) -> tuple[bytes | None, int | None, bool]:
+    """An attachment's bytes from its base64 text, within the bounds (``ATTACHMENT_MAX_BYTES`` each, and what the
+    document may still make us keep: ``budget.attachment_bytes``): (content, size, too large to keep)."""
+    size = int(declared) if declared and declared.isdigit() and len(declared) < 16 else None
+    encoded = "".join(encoded.split())
+    if not encoded:
+        return None, size, False
+    estimate = len(encoded) * 3 // 4
+    if estimate > ATTACHMENT_MAX_BYTES or estimate > budget.attachment_bytes:
+        return None, estimate, True
+    try:
+        content = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None, size, False
+    budget.attachment_bytes -= len(content)
+    return content, len(content), False
+
+
 class _Budget:
     """What a document may still make us read; ``truncated`` once a bound left something out."""
 
@@ -1317,28 +1345,13 @@ class _Rich:
         kind = _child(element, "contentType")
         label = _read_texts(_child(kind, "targetName")).get().strip().lower() if kind is not None else ""
         tail = (kind.get("uri") or "").rstrip("/").rsplit("/", 1)[-1].upper() if kind is not None else ""
-        media_type = (
-            label if _MEDIA_TYPE.match(label) else _MEDIA_TYPES.get(label.upper(), _MEDIA_TYPES.get(tail, ""))
-        ) or "application/octet-stream"
-        declared = _plain(_child(element, "contentSize"))
-        size = int(declared) if declared and declared.isdigit() and len(declared) < 16 else None
+        media_type = attachment_media_type(label, tail)
         url = _plain(_child(element, "contentUrl"))
         content_element = _child(element, "content")
-        encoded = "".join((content_element.text or "").split()) if content_element is not None else ""
-        content: bytes | None = None
-        too_large = False
-        if encoded:
-            estimate = len(encoded) * 3 // 4
-            if estimate > ATTACHMENT_MAX_BYTES or estimate > self.budget.attachment_bytes:
-                too_large, size = True, estimate
-            else:
-                try:
-                    content = base64.b64decode(encoded, validate=True)
-                except (binascii.Error, ValueError):
-                    content = None
-                else:
-                    self.budget.attachment_bytes -= len(content)
-                    size = len(content)
+        encoded = content_element.text or "" if content_element is not None else ""
+        content, size, too_large = attachment_content(
+            encoded, _plain(_child(element, "contentSize")), self.budget
+        )
         return Attachment(
             id=element.get("id", "") or f"attachment-{number}",
             content_type=media_type,
