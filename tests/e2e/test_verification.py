@@ -88,7 +88,9 @@ def test_an_employer_verifies_by_paste_upload_pdf_and_share_link(
     assert _verdict(page) == "verified"
 
     page.goto(live_server.url + "/verify/")
-    page.get_by_label("Paste the credential (XML or JSON-LD)").fill(xml.decode().replace("Camille", "Camilla", 1))
+    page.get_by_label("Paste the credential (XML or JSON-LD)").fill(
+        xml.decode().replace("Camille", "Camilla", 1)
+    )
     page.get_by_role("button", name="Verify", exact=True).click()
     assert _verdict(page) == "failed"
     assert page.locator('li[data-check="seal_intact"]').get_attribute("data-status") == "failed"
