@@ -228,7 +228,7 @@ def test_the_commissions_sample_on_the_page_explains_how_to_trust_its_authority(
     html = client.post("/verify/", {"xml": sample(ANF_SAMPLE).decode()}).content.decode()
     assert _checks(html)["seal_intact"] == "passed"
     assert 'data-testid="untrusted-help"' in html
-    assert "trusted_list_import" in html and "Ana Andromeda" in html
+    assert "trusted_list_sync" in html and "trust anchor" in html and "Ana Andromeda" in html
 
 
 def test_a_tampered_credential_is_failed_and_never_shown_as_a_credential(client: Client, ours: bytes) -> None:
