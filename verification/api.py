@@ -62,7 +62,13 @@ class JoseJsonParser(JsonParser):
     media_type = "application/jose+json"
 
 
-RAW_PARSERS = (XmlParser, TextXmlParser, PdfParser, JsonParser, JsonLdParser, JoseJsonParser)
+class VcLdJsonParser(JsonParser):
+    """A verifiable credential as JSON-LD (the W3C media type ``application/vc+ld+json``)."""
+
+    media_type = "application/vc+ld+json"
+
+
+RAW_PARSERS = (XmlParser, TextXmlParser, PdfParser, JsonParser, JsonLdParser, JoseJsonParser, VcLdJsonParser)
 RAW_MEDIA_TYPES = frozenset(parser.media_type for parser in RAW_PARSERS)
 
 _BINARY = {"type": "string", "format": "binary"}
@@ -119,7 +125,7 @@ class VerifyApi(APIView):
         description=(
             "Send the credential as the request body: Europass XML (ELM v2) as `application/xml` or `text/xml`; an "
             "EDC 3 credential (ELM 3 JSON-LD sealed with JAdES) as `application/json`, `application/ld+json` or "
-            "`application/jose+json`, byte for byte as issued (never parsed and re-serialised: the seal covers the "
+            "`application/jose+json` or `application/vc+ld+json`, byte for byte as issued (never parsed and re-serialised: the seal covers the "
             "exact bytes); or `application/pdf` for a PDF carrying either (attached as `credential.xml` or "
             "`credential.jsonld`). Or send it as `multipart/form-data` with the file in the field `file`. "
             "The answer is the verification report: 200 when no check failed (verdict `verified` or "
@@ -136,6 +142,7 @@ class VerifyApi(APIView):
             "application/json": _JSON_DOCUMENT,
             "application/ld+json": _JSON_DOCUMENT,
             "application/jose+json": _JSON_DOCUMENT,
+            "application/vc+ld+json": _JSON_DOCUMENT,
             "application/pdf": _BINARY,
             "multipart/form-data": {
                 "type": "object",
@@ -188,7 +195,7 @@ class VerifyApi(APIView):
             if upload is None:
                 raise ApplicationError(
                     "Send the credential as the request body (application/xml, application/json, "
-                    "application/ld+json, application/jose+json or application/pdf) or in the multipart field "
+                    "application/ld+json, application/jose+json, application/vc+ld+json or application/pdf) or in the multipart field "
                     "'file'.",
                     code="file_missing",
                 )

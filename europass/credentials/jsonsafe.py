@@ -2,7 +2,7 @@
 
 What is refused, and why:
 
-- More than ``max_bytes`` (8 MB by default): checked before anything is decoded.
+- More than ``max_bytes`` (10 MB by default, the verifier's document limit): checked before anything is decoded.
 - Nesting deeper than ``max_depth`` (64): measured on the raw text before ``json`` sees it (strings blanked out by
   one regular expression, the brackets left counted by C-level iteration), so a 100,000-level ``[[[[…`` is refused
   in milliseconds and never reaches a recursive parser.
@@ -27,7 +27,7 @@ from typing import Any
 
 from .errors import CredentialError
 
-MAX_BYTES = 8 * 1024 * 1024
+MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 64
 
 _BOM = b"\xef\xbb\xbf"

@@ -677,3 +677,10 @@ def test_the_shapes_and_contexts_ship_with_a_notice() -> None:
     assert {"credentials-v1.jsonld", "NOTICE.md", "LICENSE-EUPL-1.2"} <= shipped
     notice = (SHAPES_DIR / "NOTICE.md").read_text(encoding="utf-8")
     assert "european-commission-empl/European-Learning-Model" in notice and "EUPL" in notice
+
+
+def test_json_as_large_as_the_verifiers_document_limit_is_read_not_refused() -> None:
+    from europass.credentials.jsonsafe import parse_json
+
+    nine_mb = b'["' + b"a" * (9 * 1024 * 1024) + b'"]'
+    assert len(parse_json(nine_mb)[0]) == 9 * 1024 * 1024

@@ -18,7 +18,7 @@ from asn1crypto import x509 as asn1_x509
 EDC3 = Path(__file__).resolve().parents[3] / "shared" / "interop" / "edc3"
 SIGNED = ["Sample-CertOfPart-signed.jsonld", "Sample-MC-Annex1-signed.jsonld"]
 ISSUING_CA = "ANF AC Qualified Certificates for eSeal"
-JSON_TYPES = ["application/json", "application/ld+json", "application/jose+json"]
+JSON_TYPES = ["application/json", "application/ld+json", "application/jose+json", "application/vc+ld+json"]
 
 
 def edc3_sample(name: str) -> bytes:
