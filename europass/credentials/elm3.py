@@ -67,6 +67,7 @@ from .model import (
     Specification,
     attachment_content,
     attachment_media_type,
+    vat_organisation_identifier,
 )
 
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
@@ -386,7 +387,7 @@ def _legal_identifiers(doc: _Document, org: Mapping[str, Any]) -> Iterable[str]:
         if number.startswith("VAT"):
             yield number
         elif country:
-            yield f"VAT{country}-{number[2:] if number.startswith(country) else number}"
+            yield vat_organisation_identifier(country, number)
 
 
 def _awarding_body(doc: _Document, org: Mapping[str, Any] | None) -> AwardingBody:

@@ -891,7 +891,18 @@ def _legal_identifiers(org: etree._Element) -> Iterable[str]:
         if number.startswith("VAT"):
             yield number
         elif country and len(country) == 2:
-            yield f"VAT{country}-{number[2:] if number.startswith(country) else number}"
+            yield vat_organisation_identifier(country, number)
+
+
+def vat_organisation_identifier(country: str, number: str) -> str:
+    """A VAT number as an e-seal certificate's organisation identifier (ETSI EN 319 412-1): ``VAT`` + the VAT
+    country prefix (Greece's is EL, not GR) + ``-`` + the number without that prefix."""
+    prefix = "EL" if country == "GR" else country
+    for known in {prefix, country}:
+        if number.startswith(known):
+            number = number[len(known) :]
+            break
+    return f"VAT{prefix}-{number}"
 
 
 def _read_holder(subject: etree._Element | None) -> Holder:

@@ -240,3 +240,20 @@ def test_durations_in_hours() -> None:
     assert (
         duration_hours("P2D") is None and duration_hours("nonsense") is None and duration_hours(None) is None
     )
+
+
+@pytest.mark.parametrize(
+    ("country", "number", "expected"),
+    [
+        ("FR", "12345678901", "VATFR-12345678901"),
+        ("FR", "FR12345678901", "VATFR-12345678901"),
+        ("GR", "094014201", "VATEL-094014201"),  # Greece's VAT prefix is EL, as its e-seal certificates say
+        ("GR", "EL094014201", "VATEL-094014201"),
+    ],
+)
+def test_a_vat_number_reads_as_the_organisation_identifier_an_e_seal_certificate_carries(
+    country: str, number: str, expected: str
+) -> None:
+    from europass.credentials.model import vat_organisation_identifier
+
+    assert vat_organisation_identifier(country, number) == expected
