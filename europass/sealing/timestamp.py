@@ -116,6 +116,24 @@ def _verify_signature(public_der: bytes, signature: bytes, data: bytes, algo: st
     return True
 
 
+def _names_its_signer(attrs: cms.CMSAttributes, cert_der: bytes) -> bool | None:
+    """Whether the token's signed ESS signing-certificate attribute (RFC 5816 v2, or RFC 2634 v1) names the
+    certificate whose key signed it: the certificates beside a token are not signed, so without this one could be
+    swapped for another with the same issuer and serial number. None when the token carries no such attribute."""
+    for attribute in attrs:
+        kind = attribute["type"].native
+        if kind not in ("signing_certificate_v2", "signing_certificate"):
+            continue
+        for value in attribute["values"]:
+            ids = value["certs"]
+            if not len(ids):
+                return False
+            first = ids[0]
+            name = first["hash_algorithm"]["algorithm"].native if kind == "signing_certificate_v2" else "sha1"
+            return hashlib.new(name, cert_der).digest() == first["cert_hash"].native
+    return None
+
+
 def verify_timestamp_token(token_der: bytes, data: bytes) -> TimestampInfo:
     """Check a TimeStampToken over ``data``: the imprint, and the TSA's signature over the signed attributes.
     A token that cannot be read raises ``SealingError`` (never anything else)."""
@@ -161,12 +179,16 @@ def _verify_timestamp_token(token_der: bytes, data: bytes) -> TimestampInfo:
             (a["values"][0].native for a in attrs if a["type"].native == "message_digest"), None
         )
         algo: algos.SignedDigestAlgorithm = signer["signature_algorithm"]
-        signature_ok = message_digest == hashlib.new(signer_digest, encap).digest() and _verify_signature(
-            tsa_cert.public_key.dump(),
-            signer["signature"].native,
-            attrs.untag().dump(),
-            algo.signature_algo,
-            signer_digest,
+        signature_ok = (
+            message_digest == hashlib.new(signer_digest, encap).digest()
+            and _names_its_signer(attrs, tsa_cert.dump()) is not False
+            and _verify_signature(
+                tsa_cert.public_key.dump(),
+                signer["signature"].native,
+                attrs.untag().dump(),
+                algo.signature_algo,
+                signer_digest,
+            )
         )
     return TimestampInfo(
         gen_time=info["gen_time"].native.astimezone(dt.UTC),

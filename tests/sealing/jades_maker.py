@@ -70,7 +70,14 @@ class TestTSA:
         tsa = make_tsa_certificate(pki.anchor_cert, pki.anchor_key)
         return cls(tsa.private_key, tsa.certificate)
 
-    def token(self, data: bytes, *, at: dt.datetime | None = None, digest: str = "sha256") -> bytes:
+    def token(
+        self,
+        data: bytes,
+        *,
+        at: dt.datetime | None = None,
+        digest: str = "sha256",
+        names: x509.Certificate | None = None,
+    ) -> bytes:
         """A TimeStampToken (CMS SignedData over a TSTInfo) whose imprint is ``digest(data)``."""
         at = (at or dt.datetime.now(dt.UTC)).replace(microsecond=0)
         info = tsp.TSTInfo(
@@ -88,6 +95,9 @@ class TestTSA:
         )
         encoded = info.dump()
         certificate = asn1_x509.Certificate.load(der(self.certificate))
+        named = (
+            der(names) if names is not None else certificate.dump()
+        )  # the signed signing-certificate attribute
         attributes = cms.CMSAttributes(
             [
                 cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}),
@@ -95,7 +105,7 @@ class TestTSA:
                 cms.CMSAttribute(
                     {
                         "type": "signing_certificate_v2",
-                        "values": [{"certs": [{"cert_hash": hashlib.sha256(certificate.dump()).digest()}]}],
+                        "values": [{"certs": [{"cert_hash": hashlib.sha256(named).digest()}]}],
                     }
                 ),
             ]
