@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -183,10 +182,9 @@ def visual_of(
 
 
 def report_pdf(report: VerificationReport, *, lang: str, checked_at: dt.datetime) -> bytes:
-    """The report as an A4 PDF (WeasyPrint): verdict, every check with its details, the credential's visual."""
-    from weasyprint import HTML
-
-    from europass.core.pdf import local_only_fetcher
+    """The report as an A4 PDF (WeasyPrint, tagged PDF/A-3b): verdict, every check with its details, the
+    credential's visual."""
+    from europass.core.pdf import archival_pdf
 
     with translation.override(lang):
         html = render_to_string(
@@ -198,6 +196,4 @@ def report_pdf(report: VerificationReport, *, lang: str, checked_at: dt.datetime
                 "lang": lang,
             },
         )
-    return bytes(
-        HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=local_only_fetcher()).write_pdf()
-    )
+    return archival_pdf(html, lang=lang)

@@ -3,6 +3,12 @@
 Uploading the PDF to the verifier verifies the attached document, byte-identical to the sealed one: Europass XML as
 ``credential.xml`` (``application/xml``), an EDC 3 credential as ``credential.jsonld`` (``application/ld+json``).
 The renderer never fetches anything from the network: only data URIs and this portal's own static and media files.
+
+Every PDF of the portal (credential, verification report, the issuer's batch zips) is PDF/A-3b and tagged
+(``archival_pdf``): fonts embedded, an sRGB output intent, XMP metadata (title, language), a structure tree in
+reading order with text alternatives for images (the QR code is a Figure with ``/Alt``), ``/Lang``, and the sealed
+document attached as an associated file of the whole PDF (``/AF`` on the catalog, ``/AFRelationship /Source``), as
+PDF/A-3 and Factur-X attach the data a document is a rendering of.
 """
 
 from __future__ import annotations
@@ -11,9 +17,10 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-import mimetypes
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+from xml.etree import ElementTree
 
 import segno
 from django.conf import settings
@@ -26,23 +33,40 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 ATTACHMENT_NAME = "credential.xml"
 JSON_ATTACHMENT_NAME = "credential.jsonld"
-# WeasyPrint types an attachment from its name: make sure .jsonld is known where the system's table does not say.
-mimetypes.add_type("application/ld+json", ".jsonld")
+# What every PDF of the portal is: ISO 19005-3 level B (archivable, fonts embedded, colours defined, metadata in
+# XMP, attachments as associated files), tagged for accessibility. Part of the design version: a change re-renders.
+PDF_VARIANT = "pdf/a-3b"
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_DC = "http://purl.org/dc/elements/1.1/"
 
 
-def _attachment_of(document: bytes) -> tuple[str, str]:
-    """(name, description) of the sealed document attached to the PDF: JSON (first byte ``{`` after a byte order
-    mark and white space) is an EDC 3 credential, anything else Europass XML."""
+class PdfAttachment(NamedTuple):
+    """A document a PDF is a rendering of, attached to it as an associated file."""
+
+    data: bytes
+    name: str
+    media_type: str  # the embedded file's /Subtype
+    description: str
+
+
+def _attachment_of(document: bytes) -> PdfAttachment:
+    """The sealed document as attached to the PDF: JSON (first byte ``{`` after a byte order mark and white space)
+    is an EDC 3 credential, anything else Europass XML."""
     head = document[:4096].removeprefix(b"\xef\xbb\xbf").lstrip()
     if head[:1] == b"{":
-        return JSON_ATTACHMENT_NAME, "Sealed European Digital Credential (EDC 3 JSON-LD)"
-    return ATTACHMENT_NAME, "Sealed Europass credential (XML)"
+        return PdfAttachment(
+            document,
+            JSON_ATTACHMENT_NAME,
+            "application/ld+json",
+            "Sealed European Digital Credential (EDC 3 JSON-LD)",
+        )
+    return PdfAttachment(document, ATTACHMENT_NAME, "application/xml", "Sealed Europass credential (XML)")
 
 
 @functools.cache
 def design_version() -> str:
     """A fingerprint of the PDF's templates and stylesheets: part of the cache key, so a new design re-renders."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"{PDF_VARIANT}+tagged".encode())
     for name in (
         "credentials/pdf.html",
         "credentials/_visual.html",
@@ -104,6 +128,74 @@ def local_only_fetcher() -> Any:
     return LocalOnlyFetcher(allowed_protocols=("data", "http", "https"))
 
 
+def _with_language(xmp: bytes, lang: str) -> bytes:
+    """The XMP packet with ``dc:language`` (PDF/A keeps the document's metadata in XMP; WeasyPrint writes the
+    title there, not the language)."""
+    head, found, rest = xmp.partition(b"<rdf:RDF")
+    body, end, tail = rest.rpartition(b"</rdf:RDF>")
+    if not (found and end):
+        return xmp
+    rdf = ElementTree.fromstring(found + body + end)  # noqa: S314 - the packet WeasyPrint has just written
+    description = ElementTree.SubElement(rdf, f"{{{_RDF}}}Description", {f"{{{_RDF}}}about": ""})
+    bag = ElementTree.SubElement(ElementTree.SubElement(description, f"{{{_DC}}}language"), f"{{{_RDF}}}Bag")
+    ElementTree.SubElement(bag, f"{{{_RDF}}}li").text = lang
+    return head + ElementTree.tostring(rdf, encoding="utf-8", xml_declaration=False) + tail
+
+
+def _finish(lang: str, media_types: dict[str, str]) -> Any:
+    """WeasyPrint's finisher: each associated file once in ``/AF`` (WeasyPrint lists each twice), with the media
+    type we give it (WeasyPrint guesses one from the name: ``text/xml``), the language in the XMP metadata."""
+
+    def finish(document: Any, pdf: Any) -> None:
+        import pydyf
+
+        listed = pdf.catalog.get("AF")
+        if listed:
+            pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(listed))
+            for reference in pdf.catalog["AF"]:
+                spec = pdf.objects[int(reference.split()[0])]
+                media_type = media_types.get(getattr(spec["UF"], "string", ""))
+                if media_type:
+                    stream = pdf.objects[int(spec["EF"]["F"].split()[0])]
+                    stream.extra["Subtype"] = "/" + media_type.replace("/", "#2f")
+        reference = pdf.catalog.get("Metadata")
+        if reference is not None and lang:
+            stream = pdf.objects[int(reference.split()[0])]
+            stream.stream = [_with_language(b"".join(stream.stream), lang)]
+
+    return finish
+
+
+def archival_pdf(html: str, *, lang: str, attachments: Sequence[PdfAttachment] = ()) -> bytes:
+    """``html`` (a page with ``<html lang>`` and ``<title>``) as a tagged PDF/A-3b in language ``lang``;
+    ``attachments``: the documents it is a rendering of, each attached as an associated file of the whole PDF
+    (``/AFRelationship /Source``). Fetches only what ``local_only_fetcher`` allows."""
+    from weasyprint import HTML, Attachment
+
+    now = dt.datetime.now(dt.UTC)
+    files = [
+        Attachment(
+            string=item.data,
+            name=item.name,
+            description=item.description,
+            base_url=None,
+            created=now,
+            modified=now,
+            relationship="Source",
+        )
+        for item in attachments
+    ]
+    document = HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=local_only_fetcher())
+    return bytes(
+        document.write_pdf(
+            attachments=files,
+            pdf_variant=PDF_VARIANT,
+            pdf_tags=True,
+            finisher=_finish(lang, {item.name: item.media_type for item in attachments}),
+        )
+    )
+
+
 def render_pdf(
     *, xml: bytes, visual: dict[str, Any], qr_url: str, lang: str, link_until: dt.datetime | None = None
 ) -> bytes:
@@ -112,9 +204,7 @@ def render_pdf(
 
     ``qr_url`` is a verifier's page (where the PDF itself is uploaded) unless ``link_until`` is given: then it is
     a share link that opens this credential, and the PDF says until when."""
-    from weasyprint import HTML, Attachment
-
-    name, description = _attachment_of(xml)
+    attachment = _attachment_of(xml)
     with translation.override(lang):
         html = render_to_string(
             "credentials/pdf.html",
@@ -123,12 +213,10 @@ def render_pdf(
                 "qr": qr_svg_data_uri(qr_url),
                 "qr_url": qr_url,
                 "link_until": link_until,
-                "attachment_name": name,
+                "attachment_name": attachment.name,
             },
         )
-    document = HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=local_only_fetcher())
-    attachment = Attachment(string=xml, name=name, description=description, base_url=None)
-    return bytes(document.write_pdf(attachments=[attachment]))
+    return archival_pdf(html, lang=lang, attachments=[attachment])
 
 
 def pdf_of_sealed(*, xml: bytes, qr_url: str, lang: str) -> bytes:
