@@ -4,19 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test install install-test system-check lint format typecheck bench messages clean
+.PHONY: run test install install-test system-check lint format typecheck bench messages clean lock smoke
 
 $(BIN)/python:
 	@$(PYTHON) bin/check-python
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# The exact versions of the locks (hash-checked), then the portal itself, editable.
+$(VENV)/.installed: pyproject.toml requirements/production.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/production.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml requirements/test.lock $(VENV)/.installed
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.lock
 	@touch $@
 
 install: $(VENV)/.installed
@@ -57,6 +59,22 @@ format: install-test
 
 bench: install-test
 	$(BIN)/python bench/run_all.py
+
+## make lock: the locks from pyproject.toml and requirements/build.in, with uv (in var/lock-tools): one universal
+## resolution (any OS, any Python 3.11+, markers kept), hashes of every file. Pins already in a lock are kept
+## unless upgraded: make lock LOCK_UPGRADE=--upgrade (everything) or LOCK_UPGRADE='--upgrade-package django' (one).
+LOCK_UPGRADE ?=
+LOCK_ARGS = --quiet --universal --fork-strategy fewest --python-version 3.11 --generate-hashes $(LOCK_UPGRADE)
+lock:
+	@test -x var/lock-tools/bin/uv || ($(PYTHON) -m venv var/lock-tools && var/lock-tools/bin/pip install --quiet 'uv>=0.5')
+	var/lock-tools/bin/uv pip compile $(LOCK_ARGS) pyproject.toml requirements/build.in \
+	  --output-file requirements/production.lock
+	var/lock-tools/bin/uv pip compile $(LOCK_ARGS) --extra test --constraint requirements/production.lock \
+	  pyproject.toml requirements/build.in --output-file requirements/test.lock
+
+## make smoke: the production smoke of .ci/run (needs PostgreSQL and Redis: DATABASE_URL, REDIS_URL).
+smoke:
+	$(PYTHON) bin/smoke-production
 
 clean:
 	rm -rf var/cache var/broker var/static
