@@ -13,6 +13,7 @@ MAX_SEAL_FILE = 256 * 1024
 class SheetUploadForm(forms.Form):
     sheet = forms.FileField(
         label=_("Spreadsheet (XLSX, ODS or CSV)"),
+        help_text=_("Drag and drop the file here, or choose it. XLSX, ODS or CSV (UTF-8 or Windows-1252)."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.ods,.csv,text/csv"}),
     )
 

@@ -24,6 +24,7 @@ from europass.registry.selectors import accredited_qualifications
 
 from . import selectors
 from .forms import RevokeForm, SealUploadForm, SheetUploadForm, read_upload
+from .milestones import batch_milestone, changed, export_milestone
 from .models import Batch, IssuedCredential
 from .services.batches import (
     already_issued,
@@ -179,7 +180,11 @@ def batch_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @pages_errors
 def batch_progress_partial(request: HttpRequest, public_id: str) -> HttpResponse:
     batch = selectors.batch_for(request.user, public_id)
-    return render(request, "issuing/_progress.html", {"batch": batch, "progress": batch_progress(batch)})
+    progress = batch_progress(batch)
+    said = batch_milestone(progress)
+    announce = changed(said, request.GET.get("said"))
+    context = {"batch": batch, "progress": progress, "said": said, "announce": announce}
+    return render(request, "issuing/_progress.html", context)
 
 
 @login_required
@@ -257,7 +262,10 @@ def batch_export(request: HttpRequest, public_id: str) -> HttpResponse:
 def batch_export_progress(request: HttpRequest, public_id: str, export_id: str) -> HttpResponse:
     batch = selectors.batch_for(request.user, public_id)
     export = selectors.export_for(batch, export_id)
-    return render(request, "issuing/_export.html", {"batch": batch, "export": export})
+    said = export_milestone(export)
+    announce = changed(said, request.GET.get("said"))
+    context = {"batch": batch, "export": export, "said": said, "announce": announce}
+    return render(request, "issuing/_export.html", context)
 
 
 @login_required

@@ -16,7 +16,8 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 class ShareForm(forms.Form):
     expires_on = forms.DateField(
         label=_("This link stops working on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # ISO in every language: a date input takes only yyyy-mm-dd (a French 01/01/2027 would leave it empty).
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("At most one year from today."),
     )
     note = forms.CharField(
