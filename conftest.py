@@ -22,6 +22,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
+def _language_restored(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A request of the test client leaves its language active in the thread (LocaleMiddleware does not restore
+    it): each test ends in the default language, so a French request never leaks into the next test."""
+    yield
+    if request.config.pluginmanager.hasplugin("django"):
+        from django.utils import translation
+
+        translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     if not request.config.pluginmanager.hasplugin("django"):
         return  # pure-library tests run with `-p no:django` too
