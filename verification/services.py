@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -49,7 +49,7 @@ from europass.sealing.binding import Binding, RegisteredBody
 from europass.sealing.certificates import summarize
 from europass.sealing.report import Check, CheckStatus, SealInfo, VerificationReport
 from europass.sealing.trust import TrustStore
-from europass.sealing.verify import verify
+from europass.sealing.verify import ExtraCheck, verify
 from europass.status.selectors import (
     decode_list,
     entry_state,
@@ -65,8 +65,6 @@ from .fetch import FetchError, fetch_public
 from .reading import document_of_upload
 
 log = logging.getLogger(__name__)
-
-ExtraCheck = Callable[[Credential, SealInfo | None], Check]
 
 
 def schema_validator() -> SchemaValidator:

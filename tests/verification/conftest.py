@@ -105,6 +105,20 @@ def ours(make: Make, allocation: Any) -> bytes:
     return make(status=CredentialStatus(url=allocation.status_list.url, index=allocation.start))
 
 
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``credential_verify`` with these arguments: (exit status, stdout, stderr)."""
+    from django.core.management import call_command
+
+    try:
+        call_command("credential_verify", *args)
+    except SystemExit as exit:
+        code = int(exit.code or 0)
+    else:
+        code = 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def sample(name: str) -> bytes:
     return (INTEROP / name).read_bytes()
 

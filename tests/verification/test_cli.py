@@ -7,22 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from .conftest import ANF_SAMPLE, own_root_pem, sample, timestamp_root_pem
+from .conftest import run_cli as run
 
 pytestmark = pytest.mark.django_db
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        call_command("credential_verify", *args)
-    except SystemExit as exit:
-        code = int(exit.code or 0)
-    else:
-        code = 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_a_valid_credential_exits_0_and_says_verified(

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.test import Client
 from pypdf import PdfReader
 from rest_framework.test import APIClient
@@ -28,6 +27,7 @@ from verification.reading import (
     xml_of_upload,
 )
 
+from .conftest import run_cli
 from .edc3 import JSON_TYPES, SIGNED, anchor_the_issuing_ca, edc3_sample, issuing_ca_pem, reserialised
 
 pytestmark = pytest.mark.django_db
@@ -243,17 +243,6 @@ def test_the_openapi_schema_documents_the_json_content_types() -> None:
 # --- the command line ----------------------------------------------------------------------------------------------
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        call_command("credential_verify", *args)
-    except SystemExit as exit:
-        code = int(exit.code or 0)
-    else:
-        code = 0
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.mark.parametrize("name", SIGNED)
 def test_the_cli_verifies_an_edc3_credential_with_its_issuing_ca_as_anchor(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
@@ -262,14 +251,14 @@ def test_the_cli_verifies_an_edc3_credential_with_its_issuing_ca_as_anchor(
     anchor.write_bytes(issuing_ca_pem(name))
     path = tmp_path / name
     path.write_bytes(edc3_sample(name))
-    code, out, err = _cli(capsys, str(path), "--trust-anchor", str(anchor), "--qualified", "--json")
+    code, out, err = run_cli(capsys, str(path), "--trust-anchor", str(anchor), "--qualified", "--json")
     assert code == 0, out + err
     report = json.loads(out)
     _sealed_and_intact(report["checks"])
     assert (
         _statuses(report["checks"])["certificate_trusted"] != "failed"
     )  # judged at the proven or claimed time
-    code, out, _ = _cli(capsys, str(path), "--trust-anchor", str(anchor), "--qualified")
+    code, out, _ = run_cli(capsys, str(path), "--trust-anchor", str(anchor), "--qualified")
     assert code == 0 and "✓ seal_intact" in out and "✓ well_formed" in out
 
 
@@ -279,7 +268,7 @@ def test_the_cli_exits_1_for_a_reserialised_credential(
 ) -> None:
     path = tmp_path / name
     path.write_bytes(reserialised(edc3_sample(name)))
-    code, out, _ = _cli(capsys, str(path))
+    code, out, _ = run_cli(capsys, str(path))
     assert code == 1 and "✗ seal_intact" in out
 
 
@@ -293,7 +282,7 @@ def test_the_cli_exits_2_for_what_is_not_a_credential(
 ) -> None:
     path = tmp_path / "c.jsonld"
     path.write_bytes(content)
-    code, out, err = _cli(capsys, str(path))
+    code, out, err = run_cli(capsys, str(path))
     assert code == 2, out + err
     assert "Traceback" not in out + err
 
