@@ -123,6 +123,8 @@ class IssuedCredential(models.Model):
     status_list = models.ForeignKey("status.StatusList", on_delete=models.PROTECT, related_name="+")
     status_index = models.PositiveIntegerField()
     xml = models.BinaryField(editable=False, null=True, blank=True)
+    # The EDC 3 document (ELM 3 JSON-LD sealed with JAdES, JWS JSON serialization), when the organisation issues it.
+    edc3 = models.BinaryField(editable=False, null=True, blank=True)
     seal = models.ForeignKey(
         OrganisationSeal, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -42,6 +42,9 @@ class WalletCredential(models.Model):
     xml = models.BinaryField(editable=False)
     xml_sha256 = models.CharField(max_length=64, db_index=True)
     document_format = models.CharField(max_length=16, choices=Format.choices, default=Format.ELM2_XML)
+    # The same credential sealed in the other format, when its issuer issued both (empty otherwise).
+    companion = models.BinaryField(editable=False, default=b"", blank=True)
+    companion_format = models.CharField(max_length=16, choices=Format.choices, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices)
     # Summary parsed once at receipt (multilingual values as {"en": ..., "fr": ...}).
     title = models.JSONField(default=dict)
@@ -98,6 +101,7 @@ class ClaimToken(models.Model):
     email = models.EmailField()
     credential_id = models.CharField(max_length=255)
     xml = models.BinaryField(editable=False)
+    companion = models.BinaryField(editable=False, default=b"", blank=True)
     issuer_name = models.CharField(max_length=300, blank=True)
     title = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -39,6 +39,19 @@ class Organisation(models.Model):
     email = models.EmailField(_("contact email"), blank=True)
     website = models.URLField(_("website"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+
+    class CredentialFormats(models.TextChoices):
+        XML = "xml", _("Europass XML (ELM v2, XAdES seal)")
+        EDC3 = "edc3", _("EDC 3 JSON-LD (ELM 3, JAdES seal)")
+        BOTH = "both", _("Both: EDC 3 JSON-LD and Europass XML")
+
+    credential_formats = models.CharField(
+        _("formats of the credentials issued"),
+        max_length=4,
+        choices=CredentialFormats.choices,
+        default=CredentialFormats.XML,
+        help_text=_("Each credential is sealed in these formats; its holder receives every file."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -55,6 +68,14 @@ class Organisation(models.Model):
     @property
     def uri(self) -> str:
         return f"{settings.SITE_URL}/registry/organisations/{self.slug}"
+
+    @property
+    def issues_xml(self) -> bool:
+        return self.credential_formats != self.CredentialFormats.EDC3
+
+    @property
+    def issues_edc3(self) -> bool:
+        return self.credential_formats != self.CredentialFormats.XML
 
 
 class Qualification(models.Model):
