@@ -66,6 +66,12 @@ class CredentialOutput(serializers.Serializer):  # type: ignore[type-arg]
     delivery = serializers.CharField()
     sealed_at = serializers.DateTimeField(allow_null=True)
     revoked_at = serializers.DateTimeField(allow_null=True)
+    formats = serializers.SerializerMethodField(
+        help_text="The sealed documents of this credential: xml (Europass XML, XAdES), edc3 (EDC 3 JSON-LD, JAdES)."
+    )
+
+    def get_formats(self, credential: IssuedCredential) -> list[str]:
+        return [name for name, value in (("xml", credential.xml), ("edc3", credential.edc3)) if value]
 
 
 class BatchUploadApi(APIView):
@@ -225,8 +231,30 @@ class CredentialXmlApi(APIView):
     def get(self, request: Request, public_id: str) -> HttpResponse:
         credential = selectors.credential_for(request.user, public_id)
         if not credential.xml:
+            if credential.edc3:
+                raise ApplicationError(
+                    "This credential was sealed in EDC 3 only: its organisation does not issue Europass XML.",
+                    code="no_xml",
+                )
             raise ApplicationError("This credential is not sealed yet.", code="not_sealed")
         return HttpResponse(bytes(credential.xml), content_type="application/xml")
+
+
+class CredentialEdc3Api(APIView):
+    @extend_schema(
+        summary="The sealed EDC 3 document of one credential (ELM 3 JSON-LD sealed with JAdES)",
+        responses={(200, "application/ld+json"): bytes},
+    )
+    def get(self, request: Request, public_id: str) -> HttpResponse:
+        credential = selectors.credential_for(request.user, public_id)
+        if not credential.edc3:
+            if credential.xml:
+                raise ApplicationError(
+                    "This credential was sealed in Europass XML only: its organisation does not issue EDC 3.",
+                    code="no_edc3",
+                )
+            raise ApplicationError("This credential is not sealed yet.", code="not_sealed")
+        return HttpResponse(bytes(credential.edc3), content_type="application/ld+json")
 
 
 class RevokeInput(serializers.Serializer):  # type: ignore[type-arg]

@@ -28,6 +28,11 @@ urlpatterns = [
         "credentials/<str:public_id>/xml", api.CredentialXmlApi.as_view(), name="issuing-api-credential-xml"
     ),
     path(
+        "credentials/<str:public_id>/edc3",
+        api.CredentialEdc3Api.as_view(),
+        name="issuing-api-credential-edc3",
+    ),
+    path(
         "credentials/<str:public_id>/revoke",
         api.CredentialRevokeApi.as_view(),
         name="issuing-api-credential-revoke",

@@ -93,6 +93,27 @@ class WalletCredential(models.Model):
         """``application/xml`` or ``application/ld+json``."""
         return self.DOCUMENT_FILES[self.Format(self.document_format)][1]
 
+    def sealed(self, format: str) -> bytes | None:
+        """The sealed document in ``format`` (``Format``): the one received, or its companion, or None."""
+        if self.document_format == format:
+            return bytes(self.xml)
+        if self.companion_format == format and self.companion:
+            return bytes(self.companion)
+        return None
+
+    @property
+    def has_xml(self) -> bool:
+        return self.Format.ELM2_XML in self.formats
+
+    @property
+    def has_edc3(self) -> bool:
+        return self.Format.EDC3_JSONLD in self.formats
+
+    @property
+    def formats(self) -> list[str]:
+        """The formats this credential is held in, the one received first."""
+        return [self.document_format, *([self.companion_format] if self.companion_format else [])]
+
 
 class ClaimToken(models.Model):
     """A one-time link emailed to a holder without a verified account: only the token's SHA-256 is stored."""

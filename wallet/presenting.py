@@ -107,13 +107,16 @@ def pdf_for_xml(
     lang: str,
     report: VerificationReport | None = None,
     link_until: dt.datetime | None = None,
+    companion: bytes = b"",
 ) -> bytes:
     """Render (no cache): used by the command line and by ``credential_pdf``. ``xml``: the sealed document, XML or
     JSON-LD, attached to the PDF as ``credential.xml`` or ``credential.jsonld``."""
     report = report or verify_xml(xml)
     signed = report.credential or parse_credential(xml)
     visual = visual_context(signed, seal=report.seal, status=None, lang=lang)
-    return render_pdf(xml=xml, visual=visual, qr_url=qr_url, lang=lang, link_until=link_until)
+    return render_pdf(
+        xml=xml, visual=visual, qr_url=qr_url, lang=lang, link_until=link_until, companion=companion
+    )
 
 
 def credential_pdf(credential: WalletCredential, *, lang: str, link: ShareLink | None = None) -> bytes:
@@ -127,14 +130,20 @@ def credential_pdf(credential: WalletCredential, *, lang: str, link: ShareLink |
     when; it is rendered on each request and never stored, since it carries the token in clear."""
     if link is not None:
         return pdf_for_xml(
-            xml=bytes(credential.xml), qr_url=share_url(link), lang=lang, link_until=link.expires_at
+            xml=bytes(credential.xml),
+            qr_url=share_url(link),
+            lang=lang,
+            link_until=link.expires_at,
+            companion=bytes(credential.companion or b""),
         )
     qr_url = verifier_url()
     key = hashlib.sha256(f"{credential.xml_sha256}|{qr_url}|{lang}|{design_version()}".encode()).hexdigest()
     cached = CredentialPdf.objects.filter(key=key).values_list("pdf", flat=True).first()
     if cached is not None:
         return bytes(cached)
-    pdf = pdf_for_xml(xml=bytes(credential.xml), qr_url=qr_url, lang=lang)
+    pdf = pdf_for_xml(
+        xml=bytes(credential.xml), qr_url=qr_url, lang=lang, companion=bytes(credential.companion or b"")
+    )
     try:
         with transaction.atomic():
             CredentialPdf.objects.create(key=key, xml_sha256=credential.xml_sha256, pdf=pdf)
@@ -153,6 +162,9 @@ def export_zip(credentials: list[WalletCredential], *, lang: str) -> bytes:
             stem = f"credentials/{credential.public_id}"
             extension = credential.document_name.rsplit(".", 1)[-1]  # xml | jsonld
             archive.writestr(f"{stem}.{extension}", bytes(credential.xml))
+            if credential.companion_format:
+                other = credential.DOCUMENT_FILES[WalletCredential.Format(credential.companion_format)][0]
+                archive.writestr(f"{stem}.{other.rsplit('.', 1)[-1]}", bytes(credential.companion))
             archive.writestr(f"{stem}.pdf", credential_pdf(credential, lang=lang))
             manifest.append(
                 {

@@ -40,14 +40,23 @@ def _verified_user(email: str) -> User | None:
 
 
 def _store(
-    *, owner: User, xml: bytes, source: str, summary: Summary, warning: dict[str, str] | None = None
+    *,
+    owner: User,
+    xml: bytes,
+    source: str,
+    summary: Summary,
+    warning: dict[str, str] | None = None,
+    companion: bytes = b"",
 ) -> tuple[WalletCredential, bool]:
     """Keep a credential in a wallet once per (credential id, owner): a second delivery is a no-op. ``xml``: the
-    sealed document as received, XML or JSON-LD (its format is kept beside it)."""
+    sealed document as received, XML or JSON-LD (its format is kept beside it); ``companion``: the same credential
+    sealed in the other format, when its issuer issued both."""
     defaults: dict[str, Any] = {
         "xml": xml,
         "xml_sha256": summary.xml_sha256,
         "document_format": document_format(xml),
+        "companion": companion,
+        "companion_format": document_format(companion) if companion else "",
         "source": source,
         "title": summary.title,
         "awarding_body": summary.awarding_body,
@@ -75,10 +84,13 @@ def credential_receive(
     xml: bytes,
     source: str = WalletCredential.Source.ISSUED,
     warning: dict[str, str] | None = None,
+    companion: bytes = b"",
 ) -> WalletCredential:
     """Put a sealed credential in ``owner``'s wallet (idempotent per credential id)."""
     summary = summarize(parse_credential(xml), xml)
-    credential, _created = _store(owner=owner, xml=xml, source=source, summary=summary, warning=warning)
+    credential, _created = _store(
+        owner=owner, xml=xml, source=source, summary=summary, warning=warning, companion=companion
+    )
     return credential
 
 
@@ -97,7 +109,13 @@ def _claim_email(*, email: str, url: str, issuer_name: str, title: str) -> None:
 
 
 def credential_deliver(
-    *, xml: bytes, holder_email: str, credential_id: str, issuer_name: str, title: str
+    *,
+    xml: bytes,
+    holder_email: str,
+    credential_id: str,
+    issuer_name: str,
+    title: str,
+    companion: bytes = b"",
 ) -> str:
     """The one delivery entry point, called by issuing after sealing.
 
@@ -108,7 +126,7 @@ def credential_deliver(
     email = holder_email.strip().lower()
     user = _verified_user(email)
     if user is not None:
-        credential_receive(owner=user, xml=xml, source=WalletCredential.Source.ISSUED)
+        credential_receive(owner=user, xml=xml, source=WalletCredential.Source.ISSUED, companion=companion)
         return "wallet"
     token = new_token()
     try:
@@ -118,6 +136,7 @@ def credential_deliver(
                 email=email,
                 credential_id=credential_id,
                 xml=xml,
+                companion=companion,
                 issuer_name=issuer_name[:300],
                 title=title[:500],
                 expires_at=timezone.now() + CLAIM_VALIDITY,
@@ -156,9 +175,13 @@ def claim_redeem(*, token: str, user: User) -> WalletCredential:
                 )
             )
         credential = credential_receive(
-            owner=user, xml=bytes(claim.xml), source=WalletCredential.Source.CLAIMED
+            owner=user,
+            xml=bytes(claim.xml),
+            source=WalletCredential.Source.CLAIMED,
+            companion=bytes(claim.companion or b""),
         )
-        ClaimToken.objects.filter(pk=claim.pk).update(xml=b"")  # the wallet keeps the only copy now
+        # the wallet keeps the only copy now
+        ClaimToken.objects.filter(pk=claim.pk).update(xml=b"", companion=b"")
         return credential
 
 

@@ -57,11 +57,12 @@ def document_response(credential: WalletCredential) -> HttpResponse:
 
 
 def xml_response(credential: WalletCredential) -> HttpResponse:
-    if credential.is_jsonld:
+    xml = credential.sealed(WalletCredential.Format.ELM2_XML)
+    if xml is None:
         raise Http404(
             _("This credential is an EDC 3 JSON-LD document: it has no XML form. Download its JSON-LD.")
         )
-    return document_response(credential)
+    return _download(xml, filename=f"{_stem(credential)}.xml", content_type="application/xml")
 
 
 def pdf_response(credential: WalletCredential, *, link: ShareLink | None = None) -> HttpResponse:
@@ -71,9 +72,11 @@ def pdf_response(credential: WalletCredential, *, link: ShareLink | None = None)
 
 
 def jsonld_response(credential: WalletCredential) -> HttpResponse:
-    """An EDC 3 credential's own sealed JSON-LD; for Europass XML, its JSON-LD rendering (W3C VC v2 + ELM)."""
-    if credential.is_jsonld:
-        return document_response(credential)
+    """The sealed EDC 3 document when the credential was issued in EDC 3 (byte for byte); for a credential held only
+    in Europass XML, its unsealed ELM 3 JSON-LD rendering (valid JSON-LD, for reading, not for verifying)."""
+    sealed = credential.sealed(WalletCredential.Format.EDC3_JSONLD)
+    if sealed is not None:
+        return _download(sealed, filename=f"{_stem(credential)}.jsonld", content_type="application/ld+json")
     document = to_jsonld(parse_credential(bytes(credential.xml)))
     body = json.dumps(document, indent=2, ensure_ascii=False).encode()
     return _download(body, filename=f"{_stem(credential)}.jsonld", content_type="application/ld+json")
@@ -330,6 +333,8 @@ def share(request: HttpRequest, token: str) -> HttpResponse:
         "link": opened,
         "token": token,
         "is_jsonld": credential.is_jsonld,  # which downloads to offer (nothing of the holder's account)
+        "has_xml": credential.has_xml,
+        "has_edc3": credential.has_edc3,
         "visual": presenting.visual_for(
             credential,
             lang=_lang(),

@@ -197,14 +197,26 @@ def archival_pdf(html: str, *, lang: str, attachments: Sequence[PdfAttachment] =
 
 
 def render_pdf(
-    *, xml: bytes, visual: dict[str, Any], qr_url: str, lang: str, link_until: dt.datetime | None = None
+    *,
+    xml: bytes,
+    visual: dict[str, Any],
+    qr_url: str,
+    lang: str,
+    link_until: dt.datetime | None = None,
+    companion: bytes = b"",
 ) -> bytes:
     """Render the credential: A4, its visual representation, a QR code for ``qr_url``, the sealed document
-    (``xml``: Europass XML or EDC 3 JSON-LD, byte for byte) attached.
+    (``xml``: Europass XML or EDC 3 JSON-LD, byte for byte) attached, and ``companion`` (the same credential sealed
+    in the other format, when it was issued in both) attached beside it.
 
     ``qr_url`` is a verifier's page (where the PDF itself is uploaded) unless ``link_until`` is given: then it is
     a share link that opens this credential, and the PDF says until when."""
     attachment = _attachment_of(xml)
+    attachments = [attachment]
+    if companion:
+        other = _attachment_of(companion)
+        if other.name != attachment.name:
+            attachments.append(other)
     with translation.override(lang):
         html = render_to_string(
             "credentials/pdf.html",
@@ -216,10 +228,10 @@ def render_pdf(
                 "attachment_name": attachment.name,
             },
         )
-    return archival_pdf(html, lang=lang, attachments=[attachment])
+    return archival_pdf(html, lang=lang, attachments=attachments)
 
 
-def pdf_of_sealed(*, xml: bytes, qr_url: str, lang: str) -> bytes:
+def pdf_of_sealed(*, xml: bytes, qr_url: str, lang: str, companion: bytes = b"") -> bytes:
     """The PDF of a sealed credential, for issuers (batch zips): the seal summary from the core verifier."""
     from europass.credentials.model import Credential
     from europass.registry.selectors import trust_store
@@ -230,4 +242,4 @@ def pdf_of_sealed(*, xml: bytes, qr_url: str, lang: str) -> bytes:
     report = verify(xml, trust_store())
     signed = report.credential or Credential.from_xml(xml)
     visual = visual_context(signed, seal=report.seal, status=None, lang=lang)
-    return render_pdf(xml=xml, visual=visual, qr_url=qr_url, lang=lang)
+    return render_pdf(xml=xml, visual=visual, qr_url=qr_url, lang=lang, companion=companion)

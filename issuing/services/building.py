@@ -63,11 +63,14 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 class DocumentBuilder:
-    """Builds the documents of one organisation; the awarding body and qualifications are converted once."""
+    """Builds the documents of one organisation; the awarding body and qualifications are converted once, and the
+    EDC 3 parts that are the same for every credential of the batch are built once by ``Edc3Builder``."""
 
-    def __init__(self, organisation: Organisation) -> None:
+    def __init__(self, organisation: Organisation, *, eidas_identifier: str | None = None) -> None:
         self.awarding_body = awarding_body_of(organisation)
         self._qualifications: dict[int, Qualification] = {}
+        self._eidas_identifier = eidas_identifier
+        self._edc3: Any = None
 
     def qualification(self, registered: RegisteredQualification) -> Qualification:
         if registered.pk not in self._qualifications:
@@ -116,6 +119,14 @@ class DocumentBuilder:
 
     def build(self, issued: IssuedCredential) -> bytes:
         return self.credential(issued).to_xml()
+
+    def edc3_payload(self, credential: Credential) -> str:
+        """The EDC 3 (ELM 3 JSON-LD) text of ``credential``, exactly as it is sealed."""
+        if self._edc3 is None:
+            from europass.credentials.edc3 import Edc3Builder
+
+            self._edc3 = Edc3Builder(eidas_identifier=self._eidas_identifier)
+        return str(self._edc3.payload(credential))
 
 
 def preview_visual(batch: Batch, *, lang: str) -> dict[str, Any] | None:

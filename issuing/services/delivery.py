@@ -24,8 +24,10 @@ def credentials_deliver(*, credential_ids: list[int]) -> int:
     )
     for credential in pending:
         try:
+            xml, edc3 = bytes(credential.xml or b""), bytes(credential.edc3 or b"")
             outcome = credential_deliver(
-                xml=bytes(credential.xml or b""),
+                xml=xml or edc3,  # the XML first when both exist: the EDC 3 document is its companion
+                companion=edc3 if xml else b"",
                 holder_email=credential.holder_email,
                 credential_id=credential.credential_id,
                 issuer_name=credential.organisation.name(),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ..audit import audit
 from ..models import AuditEvent, Batch, IssuedCredential
 from .building import DocumentBuilder
-from .seals import active_seal, sealer_for
+from .seals import active_seal, eidas_identifier_of, jades_sealer_for, sealer_for
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,8 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
         organisation = credentials[0].organisation
         try:
             seal = active_seal(organisation)
-            sealer = sealer_for(seal)
+            sealer = sealer_for(seal) if organisation.issues_xml else None
+            jades = jades_sealer_for(seal) if organisation.issues_edc3 else None
         except Exception as error:  # no e-seal, or a key that cannot be used: every credential fails clearly
             reason = str(getattr(error, "message", None) or _("The e-seal could not be used."))
             log.warning("sealing: organisation %s cannot seal: %s", organisation.slug, type(error).__name__)
@@ -63,10 +64,12 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
                 (c, {"status": IssuedCredential.Status.FAILED, "failure_reason": reason}) for c in credentials
             ]
             continue
-        builder = DocumentBuilder(organisation)
+        builder = DocumentBuilder(organisation, eidas_identifier=eidas_identifier_of(seal))
         for credential in credentials:
             try:
-                xml = sealer.seal(builder.build(credential))
+                document = builder.credential(credential, now=now)
+                xml = sealer.seal(document.to_xml()) if sealer is not None else None
+                edc3 = jades.seal(builder.edc3_payload(document)) if jades is not None else None
             except Exception as error:
                 log.exception("sealing: credential %s failed", credential.public_id)
                 reason = _("Sealing failed: %(error)s") % {"error": type(error).__name__}
@@ -80,6 +83,7 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
                         {
                             "status": IssuedCredential.Status.SEALED,
                             "xml": xml,
+                            "edc3": edc3,
                             "seal": seal,
                             "sealed_at": now,
                             "failure_reason": "",

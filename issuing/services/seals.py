@@ -235,3 +235,29 @@ def rotate_key_encryption() -> int:
         seal.save(update_fields=["encrypted_key"])
         count += 1
     return count
+
+
+@lru_cache(maxsize=32)
+def _jades_sealer(seal_pk: int, fingerprint: str, tsa_url: str) -> Any:
+    from europass.sealing.jades_seal import JadesSealer
+
+    seal = OrganisationSeal.objects.get(pk=seal_pk, fingerprint=fingerprint)
+    timestamper = TimeStamper(tsa_url) if tsa_url else None
+    return JadesSealer(seal_key_of(seal), timestamper=timestamper)
+
+
+def jades_sealer_for(seal: OrganisationSeal) -> Any:
+    """A ready JAdES sealer (EDC 3), built once per worker process and e-seal, like ``sealer_for``."""
+    with _sealer_lock:
+        return _jades_sealer(seal.pk, seal.fingerprint, settings.TSA_URL)
+
+
+@lru_cache(maxsize=32)
+def _eidas_identifier(fingerprint: str, certificate_pem: str) -> str | None:
+    certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
+    return organization_identifier(certificate.public_bytes(serialization.Encoding.DER))
+
+
+def eidas_identifier_of(seal: OrganisationSeal) -> str | None:
+    """The seal certificate's organisation identifier (2.5.4.97), which EDC 3 carries as ``issuer.eIDASIdentifier``."""
+    return _eidas_identifier(seal.fingerprint, seal.certificate_pem)

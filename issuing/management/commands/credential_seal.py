@@ -6,20 +6,33 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from europass.core.errors import ApplicationError
+from europass.credentials.elm3 import credential_from_elm3
 from europass.credentials.errors import CredentialError
+from europass.credentials.jsonsafe import parse_json
 from europass.credentials.model import Credential, find_credential_element
 from europass.credentials.xmlsafe import parse_xml
 from europass.registry.models import Organisation
-from issuing.services.seals import active_seal, sealer_for
+from europass.sealing.errors import SealingError
+from issuing.services.seals import active_seal, eidas_identifier_of, jades_sealer_for, sealer_for
 
 
 class Command(BaseCommand):
-    help = "Seal a Europass credential XML with an organisation's e-seal (XAdES Baseline B inside <proof>)."
+    help = (
+        "Seal a credential with an organisation's e-seal: Europass XML (XAdES inside <proof>, the default) or EDC 3 "
+        "JSON-LD (JAdES, JWS JSON serialization). The input is an unsealed Europass XML credential, or for "
+        "--format edc3 also an unsealed EDC 3 JSON-LD credential (sealed as it is, byte for byte)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("input", help="an unsealed europassCredential XML file")
+        parser.add_argument("input", help="an unsealed credential: europassCredential XML, or EDC 3 JSON-LD")
         parser.add_argument("--organisation", required=True, help="the organisation's short name (slug)")
-        parser.add_argument("-o", "--output", required=True, help="where to write the sealed XML")
+        parser.add_argument("-o", "--output", required=True, help="where to write the sealed credential")
+        parser.add_argument(
+            "--format",
+            choices=("xml", "edc3"),
+            default="xml",
+            help="xml: Europass XML with XAdES (default); edc3: ELM 3 JSON-LD with JAdES",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = Organisation.objects.filter(slug=options["organisation"]).first()
@@ -30,11 +43,35 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {path}")
         data = path.read_bytes()
         try:
-            Credential.from_xml(find_credential_element(parse_xml(data)))
-            sealed = sealer_for(active_seal(organisation)).seal(data)
+            seal = active_seal(organisation)
+            if options["format"] == "edc3":
+                sealed = jades_sealer_for(seal).seal(_edc3_payload(data, eidas_identifier_of(seal)))
+            elif data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+                raise CommandError(f"{path} is JSON: seal it with --format edc3.")
+            else:
+                Credential.from_xml(find_credential_element(parse_xml(data)))
+                sealed = sealer_for(seal).seal(data)
         except CredentialError as error:
             raise CommandError(f"{path} is not a usable credential: {error}") from None
         except ApplicationError as error:
             raise CommandError(error.message) from None
+        except SealingError as error:
+            raise CommandError(f"Sealing failed: {error}") from None
         Path(options["output"]).write_bytes(sealed)
         self.stdout.write(self.style.SUCCESS(f"Sealed by {organisation}: {options['output']}"))
+
+
+def _edc3_payload(data: bytes, eidas_identifier: str | None) -> str:
+    """The text to seal: an EDC 3 document as given (checked to be one), or an XML credential in EDC 3."""
+    from europass.credentials.edc3 import Edc3Builder
+
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        payload = parse_json(data)
+        if not isinstance(payload, dict):
+            raise CommandError("The JSON is not an EDC 3 credential.")
+        if "proof" in payload or "signatures" in payload or "payload" in payload:
+            raise CommandError("This document is sealed already.")
+        credential_from_elm3(payload)  # refuses what is not an EDC 3 credential, with the reason
+        return data.decode("utf-8-sig")
+    credential = Credential.from_xml(find_credential_element(parse_xml(data)))
+    return str(Edc3Builder(eidas_identifier=eidas_identifier).payload(credential))
