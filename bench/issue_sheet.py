@@ -44,11 +44,11 @@ from issuing.services.seals import active_seal, seal_key_of  # noqa: E402
 from issuing.sheets import COLUMNS, read_sheet, validate_sheet  # noqa: E402
 
 
-def make_sheet(n: int) -> bytes:
+def make_sheet(n: int, *, offset: int = 0) -> bytes:
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("Credentials")
     sheet.append([column.en for column in COLUMNS])
-    for i in range(1, n + 1):
+    for i in range(offset + 1, offset + n + 1):
         sheet.append(
             [
                 f"B-{i:06d}",

@@ -10,6 +10,7 @@ BENCH = Path(__file__).resolve().parent
 SCRIPTS = [
     "seal.py",
     "issue_sheet.py",
+    "issue_formats.py",
     "export_pdf.py",
     "wallet.py",
     "verify_inprocess.py",
