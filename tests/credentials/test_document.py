@@ -225,13 +225,16 @@ def test_multilingual_text_picks_the_language_asked_then_english_then_any() -> N
 def test_json_ld_follows_the_verifiable_credentials_model_with_the_elm_vocabulary() -> None:
     credential = replace(example_credential(), status=CredentialStatus("https://portal.example/status/1", 3))
     document = to_jsonld(credential)
-    assert document["@context"][0] == "https://www.w3.org/ns/credentials/v2"
+    assert document["@context"] == [
+        "https://www.w3.org/2018/credentials/v1",
+        "http://data.europa.eu/snb/model/context/edc-ap",
+    ]
     assert "EuropeanDigitalCredential" in document["type"]
-    claim = document["credentialSubject"]["hasClaim"][0]
+    claim = document["credentialSubject"]["hasClaim"]
     assert claim["specifiedBy"]["eqfLevel"]["id"] == "http://data.europa.eu/snb/eqf/6"
     assert len(claim["specifiedBy"]["learningOutcome"]) == 5
-    assert document["credentialStatus"]["type"] == "BitstringStatusListEntry"
-    assert document["credentialStatus"]["statusListIndex"] == "3"
+    # The EDC shapes allow the status only as one anyURI literal: the entry of the Bitstring Status List.
+    assert document["credentialStatus"]["@value"] == "https://portal.example/status/1#3"
 
 
 def test_a_plain_string_address_is_kept_as_an_english_address() -> None:
