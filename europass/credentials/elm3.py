@@ -754,9 +754,9 @@ class _Reader:
 def _status(doc: _Document, value: Any) -> CredentialStatus | None:
     literal = value.get("@value") if isinstance(value, Mapping) else value
     if isinstance(literal, str):  # the EDC shapes' form: one xsd:anyURI literal, <status list URL>#<index>
-        url, _, index = literal.rpartition("#")
-        if url.startswith(("https://", "http://")) and index.isdigit() and len(index) <= 12:
-            return CredentialStatus(url=url, index=int(index))
+        list_url, _, position = literal.rpartition("#")
+        if list_url.startswith(("https://", "http://")) and position.isdigit() and len(position) <= 12:
+            return CredentialStatus(url=list_url, index=int(position))
         return None
     entry = doc.first(value)
     if entry is None:
