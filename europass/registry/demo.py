@@ -16,6 +16,7 @@ DEMO_ORGANISATION: dict[str, Any] = {
     "address": "1 place de la République, 75003 Paris, France",
     "email": "registrar@demo-university.europass.test",
     "website": "https://demo-university.europass.test",
+    "credential_formats": "both",  # the demo shows both: EDC 3 JSON-LD (JAdES) and Europass XML (XAdES)
 }
 
 DEMO_QUALIFICATIONS: list[dict[str, Any]] = [
