@@ -115,12 +115,24 @@ def test_the_pdf_is_rendered_once_and_then_served_from_the_store(
     assert CredentialPdf.objects.count() == 1
 
 
-def test_the_json_ld_download_is_a_w3c_v2_verifiable_credential(client: Client, held: Any) -> None:
+def test_the_json_ld_download_of_an_xml_credential_is_valid_json_ld_that_loses_no_term(
+    client: Client, held: Any
+) -> None:
+    from pyld import jsonld
+
+    from europass.credentials.shacl import SHAPES_DIR, _Loader
+
     client.force_login(held.owner)
     document = json.loads(client.get(f"/wallet/c/{held.public_id}/credential.jsonld").content)
-    assert "https://www.w3.org/ns/credentials/v2" in document["@context"]
+    assert document["@context"][0] == "https://www.w3.org/2018/credentials/v1"  # VC 2.0 cannot join edc-ap
     assert "VerifiableCredential" in document["type"]
     assert document["id"] == held.credential_id
+    expanded = jsonld.expand(document, {"documentLoader": _Loader(SHAPES_DIR)})
+    dropped = jsonld.expand(
+        {**document, "@context": document["@context"] + [{"@vocab": "urn:dropped#"}]},
+        {"documentLoader": _Loader(SHAPES_DIR)},
+    )
+    assert "urn:dropped#" not in json.dumps(dropped) and expanded  # every key is a term of the contexts
 
 
 def test_export_gives_one_zip_with_xml_pdf_and_a_manifest(
