@@ -7,6 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from europass.credentials.model import (
@@ -71,6 +72,7 @@ class DocumentBuilder:
         self._qualifications: dict[int, Qualification] = {}
         self._eidas_identifier = eidas_identifier
         self._edc3: Any = None
+        self._shapes_checked = False
 
     def qualification(self, registered: RegisteredQualification) -> Qualification:
         if registered.pk not in self._qualifications:
@@ -126,7 +128,28 @@ class DocumentBuilder:
             from europass.credentials.edc3 import Edc3Builder
 
             self._edc3 = Edc3Builder(eidas_identifier=self._eidas_identifier)
-        return str(self._edc3.payload(credential))
+        payload = str(self._edc3.payload(credential))
+        if settings.DEBUG and not self._shapes_checked:
+            # In development, the first document of each chunk is checked against the official shapes.
+            _check_shapes(payload)
+            self._shapes_checked = True
+        return payload
+
+
+class NonConformingDocument(Exception):
+    """An EDC 3 document we built is not valid against the official shapes (a bug of ours: checked in debug)."""
+
+
+def _check_shapes(payload: str) -> None:
+    import json
+
+    from europass.credentials.shacl import default_shacl_validator
+
+    result = default_shacl_validator().validate(json.loads(payload))
+    if not result.conforms:
+        raise NonConformingDocument(
+            f"The EDC 3 document is not valid against {result.profile}: " + "; ".join(result.violations[:3])
+        )
 
 
 def preview_visual(batch: Batch, *, lang: str) -> dict[str, Any] | None:

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from europass.sealing.errors import SealingError
+
 from ..audit import audit
 from ..models import AuditEvent, Batch, IssuedCredential
 from .building import DocumentBuilder
@@ -72,7 +74,8 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
                 edc3 = jades.seal(builder.edc3_payload(document)) if jades is not None else None
             except Exception as error:
                 log.exception("sealing: credential %s failed", credential.public_id)
-                reason = _("Sealing failed: %(error)s") % {"error": type(error).__name__}
+                said = str(error) if isinstance(error, SealingError) else type(error).__name__
+                reason = _("Sealing failed: %(error)s") % {"error": said}
                 outcomes.append(
                     (credential, {"status": IssuedCredential.Status.FAILED, "failure_reason": reason})
                 )
