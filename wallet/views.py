@@ -317,7 +317,9 @@ def _report_html(request: HttpRequest, report: Any) -> str:
     """The verification face's report (never the holder's account data)."""
     from verification.presenting import report_context
 
-    return render_to_string("verification/_report.html", report_context(report, _lang()), request=request)
+    return render_to_string(
+        "verification/_report.html", {"report": report_context(report, _lang())}, request=request
+    )
 
 
 @never_cache
