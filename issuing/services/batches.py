@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from europass.core.errors import ApplicationError, Conflict
 from europass.registry.models import Organisation, Qualification
@@ -62,7 +63,7 @@ def batch_upload(*, organisation: Organisation, actor: Any, data: bytes, filenam
         source=data,
         rows=[row.to_json() for row in validation.rows],
         problems=[problem.to_json() for problem in validation.problems],
-        total=len(validation.rows),
+        total=len(raw.rows),  # every learner row of the sheet, the valid and the wrong ones
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     audit(
@@ -168,14 +169,24 @@ def batches_resume() -> int:
 
 
 def batch_cancel(*, batch: Batch, actor: Any) -> int:
-    """Stop a batch: credentials not sealed yet are cancelled (sealed ones stay)."""
+    """Stop a batch: credentials not sealed yet are cancelled (sealed ones stay). Returns how many will not be
+    sealed, counted as the batch page counts them (``batch_progress``), whether or not they had been created."""
     with transaction.atomic():
-        cancelled = IssuedCredential.objects.filter(
-            batch=batch, status=IssuedCredential.Status.PENDING
-        ).update(status=IssuedCredential.Status.CANCELLED)
-        Batch.objects.filter(pk=batch.pk, status__in=[Batch.Status.VALIDATED, Batch.Status.SEALING]).update(
-            status=Batch.Status.CANCELLED, finished_at=timezone.now()
+        IssuedCredential.objects.filter(batch=batch, status=IssuedCredential.Status.PENDING).update(
+            status=IssuedCredential.Status.CANCELLED
         )
+        stopped = Batch.objects.filter(
+            pk=batch.pk, status__in=[Batch.Status.VALIDATED, Batch.Status.SEALING]
+        ).update(status=Batch.Status.CANCELLED, finished_at=timezone.now())
+        if not stopped:
+            batch.refresh_from_db()
+            raise Conflict(
+                _("This batch is %(status)s: there is nothing left to cancel.")
+                % {"status": batch.get_status_display().lower()},
+                code="nothing_to_cancel",
+            )
+        batch.refresh_from_db()
+        cancelled = batch_progress(batch).cancelled
         audit(
             organisation=batch.organisation,
             actor=actor,
@@ -206,6 +217,8 @@ def batch_retry_failed(*, batch: Batch, actor: Any) -> int:
 
 @dataclass(frozen=True)
 class Progress:
+    """A batch's counts: the one place they are computed (batch page, bar, list, cancel message, zips, API)."""
+
     total: int
     pending: int
     sealed: int
@@ -215,6 +228,7 @@ class Progress:
     status: str
     rate_per_second: float | None
     seconds_left: float | None
+    rows_with_errors: int = 0
 
     @property
     def done(self) -> int:
@@ -223,6 +237,35 @@ class Progress:
     @property
     def percent(self) -> int:
         return 100 if not self.total else int(100 * self.done / self.total)
+
+    @property
+    def finished(self) -> bool:
+        """Nothing will change any more by itself: the page stops following it."""
+        return self.status not in (Batch.Status.SEALING,)
+
+    @property
+    def sentence(self) -> str:
+        """“19 sealed, 1 revoked of 20”: every state that has credentials, then the total."""
+        if self.status == Batch.Status.INVALID:
+            return ngettext(
+                "%(total)s row, %(errors)s with errors",
+                "%(total)s rows, %(errors)s with errors",
+                self.total,
+            ) % {"total": self.total, "errors": self.rows_with_errors}
+        if self.status == Batch.Status.VALIDATED:
+            return ngettext("%(n)s credential to seal", "%(n)s credentials to seal", self.total) % {
+                "n": self.total
+            }
+        parts = [ngettext("%(n)s sealed", "%(n)s sealed", self.sealed) % {"n": self.sealed}]
+        for count, singular, plural in (
+            (self.revoked, "%(n)s revoked", "%(n)s revoked"),
+            (self.failed, "%(n)s failed", "%(n)s failed"),
+            (self.cancelled, "%(n)s cancelled", "%(n)s cancelled"),
+            (self.pending, "%(n)s pending", "%(n)s pending"),
+        ):
+            if count:
+                parts.append(ngettext(singular, plural, count) % {"n": count})
+        return _("%(parts)s of %(total)s") % {"parts": ", ".join(parts), "total": self.total}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -233,34 +276,64 @@ class Progress:
             "failed": self.failed,
             "revoked": self.revoked,
             "cancelled": self.cancelled,
+            "rows_with_errors": self.rows_with_errors,
             "percent": self.percent,
             "rate_per_second": self.rate_per_second,
             "seconds_left": self.seconds_left,
         }
 
 
-def batch_progress(batch: Batch, *, now: dt.datetime | None = None) -> Progress:
-    counts = dict(
-        IssuedCredential.objects.filter(batch=batch).values_list("status").annotate(n=Count("id")).order_by()
-    )
+def _progress(batch: Batch, counts: dict[str, int], now: dt.datetime | None) -> Progress:
     sealed = counts.get("sealed", 0)
     revoked = counts.get("revoked", 0)
     pending = counts.get("pending", 0)
+    cancelled = counts.get("cancelled", 0)
+    failed = counts.get("failed", 0)
+    total = batch.total
+    errors = 0
+    if batch.status == Batch.Status.INVALID:
+        errors = len({p.get("row") for p in batch.problems if p.get("severity") == "error" and p.get("row")})
+    else:
+        # Rows with no credential yet: still to seal, or never to be sealed once the batch was cancelled.
+        missing = max(0, total - (sealed + revoked + pending + cancelled + failed))
+        if batch.status == Batch.Status.CANCELLED:
+            cancelled += missing
+        else:
+            pending += missing
     rate = seconds_left = None
     if batch.confirmed_at and (sealed + revoked):
         elapsed = ((batch.finished_at or now or timezone.now()) - batch.confirmed_at).total_seconds()
         if elapsed > 0:
             rate = round((sealed + revoked) / elapsed, 1)
             seconds_left = round(pending / rate, 1) if rate and pending else 0.0
-    total = batch.total if batch.status != Batch.Status.INVALID else 0
     return Progress(
         total=total,
         pending=pending,
         sealed=sealed,
-        failed=counts.get("failed", 0),
+        failed=failed,
         revoked=revoked,
-        cancelled=counts.get("cancelled", 0),
+        cancelled=cancelled,
         status=batch.status,
         rate_per_second=rate,
         seconds_left=seconds_left,
+        rows_with_errors=errors,
     )
+
+
+def batches_progress(batches: Iterable[Batch], *, now: dt.datetime | None = None) -> dict[int, Progress]:
+    """The counts of many batches in one query (the batch list)."""
+    batches = list(batches)
+    counts: dict[int, dict[str, int]] = {batch.pk: {} for batch in batches}
+    rows = (
+        IssuedCredential.objects.filter(batch__in=[batch.pk for batch in batches])
+        .values_list("batch_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for batch_id, status, n in rows:
+        counts[batch_id][status] = n
+    return {batch.pk: _progress(batch, counts[batch.pk], now) for batch in batches}
+
+
+def batch_progress(batch: Batch, *, now: dt.datetime | None = None) -> Progress:
+    return batches_progress([batch], now=now)[batch.pk]

@@ -11,11 +11,15 @@ worker starts (``exports_resume``).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import os
+import re
 import shutil
+import unicodedata
 import uuid
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from europass.core.errors import ApplicationError, NotFound
+from europass.core.errors import ApplicationError, Conflict, NotFound
 from europass.core.pdf import pdf_of_sealed
 
 from ..audit import audit
@@ -35,7 +39,8 @@ from ..models import AuditEvent, Batch, BatchExport, ExportPart, IssuedCredentia
 log = logging.getLogger(__name__)
 
 PART_SIZE = 25
-EXPORTABLE = (IssuedCredential.Status.SEALED, IssuedCredential.Status.REVOKED)
+# What a zip holds: the credentials in force. A revoked credential is not handed out again (its own page keeps it).
+EXPORTABLE = (IssuedCredential.Status.SEALED,)
 
 
 def exports_dir() -> Path:
@@ -51,20 +56,97 @@ def ready_file(export: BatchExport) -> Path:
     path = export_file(export)
     if export.status != BatchExport.Status.READY or not path.exists():
         raise NotFound(_("This zip is not ready, or was deleted: prepare it again."))
+    if export_outdated(export):
+        raise Conflict(
+            _("This zip was prepared before a credential was revoked or sealed: prepare it again."),
+            code="export_outdated",
+        )
     return path
 
 
 def download_name(export: BatchExport) -> str:
-    return f"batch-{export.batch.public_id}-{export.lang}.zip"
+    batch = export.batch
+    stem = _safe_part(batch.filename.rsplit(".", 1)[0], limit=60) or str(batch.public_id)
+    return f"batch-{stem}-{export.lang}.zip"
 
 
 def _parts_dir(export: BatchExport) -> Path:
     return exports_dir() / str(export.public_id)
 
 
+def _safe_part(text: str, *, limit: int) -> str:
+    """ASCII letters, digits, dots and dashes only: accents folded, anything that could be a path squeezed out."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9.]+", "-", folded).strip("-.")[:limit].strip("-.")
+
+
 def member_name(credential: IssuedCredential) -> str:
-    """The file name (without extension) of a credential in a batch zip: sorted by sheet row."""
-    return f"{credential.row_number or 0:05d}-{credential.public_id}"
+    """The file name (without extension) of a credential in a zip: ``00002-S-2024-0001-Camille-Martin``.
+
+    Sorted by sheet row, named from the learner ID and the holder's name, safely (ASCII, no path characters, no
+    leading dot). The sheet row makes it unique within a batch; a credential without one (issued through the API)
+    ends with the start of its public id instead."""
+    learner = _safe_part(credential.learner_id or "", limit=40)
+    holder = _safe_part(credential.holder_name or "", limit=60)
+    head = f"{credential.row_number:05d}" if credential.row_number else str(credential.public_id)[:8]
+    return "-".join(part for part in (head, learner, holder) if part)
+
+
+class _Pipe(io.RawIOBase):
+    """A write-only file whose bytes are taken away as they are written: a zip streamed without a seek."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def xml_zip_check(batch: Batch) -> int:
+    """How many credentials the zip of XML would hold; ``ApplicationError`` when none is sealed (nothing to offer)."""
+    count = batch.credentials.filter(status__in=EXPORTABLE).count()
+    if not count:
+        raise ApplicationError(_("No credential of this batch is sealed yet."), code="nothing_to_export")
+    return count
+
+
+def xml_zip_stream(batch: Batch) -> Iterator[bytes]:
+    """Every sealed credential of the batch as XML, one zip streamed as it is written (never whole in memory)."""
+    pipe = _Pipe()
+    sealed = (
+        batch.credentials.filter(status__in=EXPORTABLE)
+        .order_by("row_number", "id")
+        .only("public_id", "row_number", "learner_id", "holder_name", "xml")
+    )
+    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED) as archive:
+        for credential in sealed.iterator(chunk_size=500):
+            archive.writestr(f"{member_name(credential)}.xml", bytes(credential.xml or b""))
+            yield pipe.take()
+    yield pipe.take()
+
+
+def xml_zip_name(batch: Batch) -> str:
+    return f"batch-{_safe_part(batch.filename.rsplit('.', 1)[0], limit=60) or batch.public_id}-xml.zip"
+
+
+def export_outdated(export: BatchExport) -> bool:
+    """A zip made before a revocation (or before more credentials were sealed) no longer holds what the batch
+    holds: it is not offered as is, it is prepared again."""
+    if export.status != BatchExport.Status.READY:
+        return False
+    credentials = IssuedCredential.objects.filter(batch_id=export.batch_id)
+    revoked_since = credentials.filter(
+        status=IssuedCredential.Status.REVOKED, revoked_at__gte=export.created_at
+    ).exists()
+    return revoked_since or credentials.filter(status__in=EXPORTABLE).count() != export.total
 
 
 def _remove_files(export: BatchExport) -> None:
@@ -101,7 +183,8 @@ def export_request(*, batch: Batch, actor: Any, lang: str) -> BatchExport:
             raise ApplicationError(_("No credential of this batch is sealed yet."), code="nothing_to_export")
         current = batch.exports.filter(lang=lang).exclude(status=BatchExport.Status.FAILED).first()
         if current is not None and (
-            current.active or (current.total == len(ids) and export_file(current).exists())
+            current.active
+            or (current.total == len(ids) and export_file(current).exists() and not export_outdated(current))
         ):
             return current
         exports_prune(batch)
@@ -157,7 +240,7 @@ def export_part_render(part_pk: int) -> bool:
     scratch = folder / f".part-{part.number:06d}-{uuid.uuid4().hex}.tmp"
     qr_url = settings.SITE_URL + reverse("verification:index")
     credentials = IssuedCredential.objects.filter(pk__in=part.credential_ids).only(
-        "public_id", "row_number", "xml"
+        "public_id", "row_number", "learner_id", "holder_name", "xml"
     )
     try:
         with zipfile.ZipFile(scratch, "w") as archive:

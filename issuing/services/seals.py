@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from europass.core.errors import ApplicationError, NotFound
+from europass.accounts.selectors import is_organisation_admin
+from europass.core.errors import ApplicationError, NotFound, PermissionDenied
 from europass.registry.models import Organisation
 from europass.registry.services import seal_certificate_record
 from europass.sealing.binding import same_legal_person
@@ -152,7 +153,14 @@ def seal_install(
     certificates_pem: bytes | None = None,
     confirm_identifier: bool = False,
 ) -> OrganisationSeal:
-    """Install an e-seal uploaded as PKCS#12 + password, or as a PEM key + PEM certificate chain."""
+    """Install an e-seal uploaded as PKCS#12 + password, or as a PEM key + PEM certificate chain.
+
+    Only an administrator of the organisation (or of the platform) may: ``PermissionDenied`` otherwise, before the
+    uploaded key is even read."""
+    if not is_organisation_admin(actor, organisation):
+        raise PermissionDenied(
+            _("Only an administrator of %(organisation)s may do this.") % {"organisation": organisation}
+        )
     secret = password.encode() if password else None
     try:
         if pkcs12:

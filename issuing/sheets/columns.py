@@ -25,7 +25,7 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("learner_id", "Learner ID", "Identifiant apprenant", True, "text", _("Your own identifier of the learner (student number)."), ("S-2024-0001", "S-2024-0002"), ("student id", "student number", "numero etudiant")),
+    Column("learner_id", "Learner ID", "Identifiant apprenant", True, "text", _("Your own identifier of the learner (student number). The template's example rows (EXAMPLE-…) are refused: replace them."), ("EXAMPLE-0001", "EXAMPLE-0002"), ("student id", "student number", "numero etudiant")),
     Column("given_name", "Given name", "Prénom", True, "text", _("Given name(s), as on the learner's identity document."), ("Camille", "Lucas"), ("first name", "prenoms")),
     Column("family_name", "Family name", "Nom", True, "text", _("Family name, as on the learner's identity document."), ("Martin", "Dubois"), ("last name", "surname", "nom de famille")),
     Column("date_of_birth", "Date of birth", "Date de naissance", True, "date", _("Date, as YYYY-MM-DD or DD/MM/YYYY."), ("2001-04-12", "2000-11-03"), ("birth date", "birthdate")),

@@ -25,6 +25,27 @@ LANGUAGES = {
 }  # fmt: skip
 _email = EmailValidator()
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d")
+_DATE_SHAPES = (  # (pattern, order of year / month / day in its groups)
+    (re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})"), (0, 1, 2)),
+    (re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"), (2, 1, 0)),
+)
+EXAMPLE_PREFIX = "EXAMPLE-"  # the template's example learners carry it: they can never be issued by accident
+
+
+class DateDoesNotExist(ValueError):
+    """Written as a date (e.g. 31/02/2025), but no such day exists."""
+
+
+def _impossible_date(text: str) -> bool:
+    for pattern, (y, m, d) in _DATE_SHAPES:
+        match = pattern.fullmatch(text)
+        if match:
+            parts = [int(g) for g in match.groups()]
+            try:
+                dt.date(parts[y], parts[m], parts[d])
+            except ValueError:
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -119,7 +140,11 @@ def parse_date(value: Cell) -> dt.date | None:
         except ValueError:
             continue
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].*", text):
+        if _impossible_date(text[:10]):
+            raise DateDoesNotExist(text)
         return dt.date.fromisoformat(text[:10])
+    if _impossible_date(text):
+        raise DateDoesNotExist(text)
     raise ValueError("not a date")
 
 
@@ -127,6 +152,16 @@ class _RowChecker:
     def __init__(self, raw: RawSheet, row: RawRow, problems: list[Problem]) -> None:
         self.raw, self.row, self.problems = raw, row, problems
         self.failed = False
+        self.learner = ""  # the learner ID, once read: messages say which learner they are about
+
+    def missing(self, key: str, value: Cell) -> None:
+        """A required value is empty: say which learner (by learner ID) and which row."""
+        names = {"column": self.header(key), "row": self.row.number, "learner": self.learner}
+        if self.learner:
+            message = _("The “%(column)s” of learner %(learner)s (row %(row)s) is missing: it is required.")
+        else:
+            message = _("The “%(column)s” of the learner on row %(row)s is missing: it is required.")
+        self.problem(key, message % names, value)
 
     def header(self, key: str) -> str:
         index = self.raw.columns.get(key)
@@ -143,7 +178,7 @@ class _RowChecker:
         value = self.raw.cell(self.row, key)
         text = _text(value)
         if BY_KEY[key].required and not text:
-            self.problem(key, _("This value is required."), value)
+            self.missing(key, value)
         elif len(text) > max_length:
             self.problem(
                 key, _("This value is too long (at most %(max)s characters).") % {"max": max_length}, value
@@ -161,11 +196,14 @@ class _RowChecker:
         value = self.raw.cell(self.row, key)
         try:
             parsed = parse_date(value)
+        except DateDoesNotExist:
+            self.problem(key, _("This date does not exist: check the day and the month."), value)
+            return None
         except (ValueError, OverflowError):
             self.problem(key, _("This is not a date. Use YYYY-MM-DD or DD/MM/YYYY."), value)
             return None
         if parsed is None and BY_KEY[key].required:
-            self.problem(key, _("This value is required."), value)
+            self.missing(key, value)
         return parsed
 
 
@@ -207,12 +245,23 @@ def validate_sheet(
         if accreditations
         else set()
     )
+    usable = ", ".join(sorted(accreditations)) or _("none yet")
 
     rows: list[LearnerRow] = []
     seen: dict[tuple[str, str, dt.date], int] = {}
     for raw_row in raw.rows:
         check = _RowChecker(raw, raw_row, problems)
         learner_id = check.text("learner_id", max_length=100)
+        check.learner = learner_id
+        if learner_id.upper().startswith(EXAMPLE_PREFIX):
+            check.problem(
+                "learner_id",
+                _(
+                    "This is one of the template's example learners: replace it with a real learner, "
+                    "or delete the row."
+                ),
+                learner_id,
+            )
         given = check.text("given_name")
         family = check.text("family_name")
         born = check.date("date_of_birth")
@@ -257,11 +306,14 @@ def validate_sheet(
             windows = accreditations.get(code)
             if not windows:
                 message = (
-                    _("Your organisation is not accredited for the qualification %(code)s.")
+                    _(
+                        "Your organisation is not accredited for the qualification %(code)s. "
+                        "Codes it may use: %(codes)s."
+                    )
                     if code in known_codes
-                    else _("Unknown qualification code %(code)s.")
+                    else _("Unknown qualification code %(code)s. Codes your organisation may use: %(codes)s.")
                 )
-                check.problem("qualification_code", message % {"code": code}, code)
+                check.problem("qualification_code", message % {"code": code, "codes": usable}, code)
             elif awarded and not any(a.covers(awarded) for a in windows):
                 check.problem(
                     "qualification_code",

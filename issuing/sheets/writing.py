@@ -42,6 +42,22 @@ def _header_row(sheet: object, headers: Sequence[str]) -> None:
         cell.fill = HEADER_FILL
 
 
+def _qualification_dropdown(workbook: Workbook, sheet: object, codes: Sequence[str], *, column: int) -> None:
+    """The qualification column offers the organisation's codes (a hidden "Lists" sheet feeds the drop-down)."""
+    if not codes:
+        return
+    lists = workbook.create_sheet("Lists")
+    for code in codes:
+        lists.append([neutralise(code)])
+    lists.sheet_state = "hidden"
+    letter = get_column_letter(column)
+    validation = DataValidation(type="list", formula1=f"=Lists!$A$1:$A${len(codes)}", allow_blank=False)
+    validation.error = _("Choose a qualification your organisation is accredited for.")
+    validation.errorTitle = _("Qualification code")
+    sheet.add_data_validation(validation)  # type: ignore[attr-defined]
+    validation.add(f"{letter}2:{letter}5000")
+
+
 def build_template_xlsx(*, qualification_codes: Sequence[str], lang: str = "en") -> bytes:
     with translation.override(lang):
         workbook = Workbook()
@@ -60,6 +76,9 @@ def build_template_xlsx(*, qualification_codes: Sequence[str], lang: str = "en")
                     value = dt.date.fromisoformat(str(value))
                 row.append(value or None)
             sheet.append(row)
+        for example_cells in sheet.iter_rows(min_row=2, max_row=3):  # examples look like examples
+            for cell in example_cells:
+                cell.font = Font(italic=True, color="6B6B6B")
         for index, column in enumerate(COLUMNS, start=1):
             letter = get_column_letter(index)
             sheet.column_dimensions[letter].width = max(14, len(column.header(lang)) + 4)
@@ -68,16 +87,8 @@ def build_template_xlsx(*, qualification_codes: Sequence[str], lang: str = "en")
                 for row_cells in sheet[f"{letter}2:{letter}3"]:
                     for cell in row_cells:
                         cell.number_format = "yyyy-mm-dd"
-        lists = workbook.create_sheet("Lists")
-        for code in codes:
-            lists.append([code])
-        lists.sheet_state = "hidden"
-        code_letter = get_column_letter([c.key for c in COLUMNS].index("qualification_code") + 1)
-        validation = DataValidation(type="list", formula1=f"=Lists!$A$1:$A${len(codes)}", allow_blank=False)
-        validation.error = _("Choose a qualification your organisation is accredited for.")
-        validation.errorTitle = _("Qualification code")
-        sheet.add_data_validation(validation)
-        validation.add(f"{code_letter}2:{code_letter}5000")
+        code_column = [c.key for c in COLUMNS].index("qualification_code") + 1
+        _qualification_dropdown(workbook, sheet, codes, column=code_column)
         sheet.freeze_panes = "A2"
 
         instructions = workbook.create_sheet("Instructions")
@@ -113,8 +124,11 @@ def build_template_csv(*, qualification_codes: Sequence[str], lang: str = "en") 
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def annotate_xlsx(raw: RawSheet, validation: SheetValidation, *, lang: str = "en") -> bytes:
-    """The uploaded sheet written back, bad cells filled and commented, plus a Problems sheet."""
+def annotate_xlsx(
+    raw: RawSheet, validation: SheetValidation, *, lang: str = "en", qualification_codes: Sequence[str] = ()
+) -> bytes:
+    """The uploaded sheet written back, bad cells filled and commented, plus a Problems sheet; the qualification
+    column keeps its drop-down of the organisation's codes, so the corrections are made as in the template."""
     with translation.override(lang):
         workbook = Workbook()
         sheet = workbook.active
@@ -134,6 +148,11 @@ def annotate_xlsx(raw: RawSheet, validation: SheetValidation, *, lang: str = "en
                 cell.fill = ERROR_FILL if problem.severity == "error" else WARNING_FILL
                 previous = cell.comment.text + "\n" if cell.comment else ""
                 cell.comment = Comment(previous + problem.message, "Europass portal")
+        if "qualification_code" in raw.columns:
+            _qualification_dropdown(
+                workbook, sheet, list(qualification_codes), column=raw.columns["qualification_code"] + 1
+            )
+        sheet.freeze_panes = "A2"
         listing = workbook.create_sheet("Problems")
         _header_row(listing, [_("Row"), _("Column"), _("Value"), _("Problem"), _("Severity")])
         for problem in validation.problems:

@@ -128,11 +128,12 @@ def test_an_ods_sheet_is_read(organisation: Organisation, tmp_path: object) -> N
 
 RULES = [
     ({"email": "not-an-email"}, "Email", "not a valid email"),
-    ({"date_of_birth": "31/02/2000"}, "Date of birth", "not a date"),
+    ({"date_of_birth": "31/02/2000"}, "Date of birth", "does not exist"),
+    ({"date_of_birth": "2000-13-45x"}, "Date of birth", "not a date"),
     ({"date_of_birth": "01/01/1850"}, "Date of birth", "not plausible"),
     ({"award_date": dt.date(2030, 1, 1)}, "Award date", "in the future"),
     ({"award_date": dt.date(1999, 1, 1)}, "Award date", "before the date of birth"),
-    ({"given_name": None}, "Given name", "required"),
+    ({"given_name": None}, "Given name", "of learner S-00002 (row 3) is missing"),
     ({"qualification_code": "NOPE-1"}, "Qualification code", "Unknown qualification code"),
     (
         {"qualification_code": "DEMO-BACHELOR-CS", "award_date": dt.date(2019, 6, 1)},
