@@ -36,6 +36,10 @@ messages: install
 ## Development mode: DEBUG=true (its development secrets and demo password) unless DEBUG is set already.
 ## No .env file is read, by the settings or by honcho (-e /dev/null): the environment is the caller's.
 run: export DEBUG ?= true
+## The demo's own RFC 3161 time-stamping authority (the Procfile's tsa process): demo seals are B-T in both formats.
+## Production points TSA_URL at a qualified time-stamping authority.
+run: export TSA_PORT ?= 8318
+run: export TSA_URL ?= http://127.0.0.1:$(TSA_PORT)/
 run: system-check messages
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py collectstatic --no-input -v0

@@ -9,7 +9,7 @@ import secrets
 import urllib.request
 from dataclasses import dataclass
 
-from asn1crypto import algos, cms, tsp
+from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -23,6 +23,16 @@ _HASHES: dict[str, type[hashes.SHA1 | hashes.SHA256 | hashes.SHA384 | hashes.SHA
     "sha384": hashes.SHA384,
     "sha512": hashes.SHA512,
 }
+
+
+class TimeStampReply(core.Sequence):
+    """RFC 3161 TimeStampResp, whose token is OPTIONAL (asn1crypto's ``tsp.TimeStampResp`` requires it, so a
+    rejection would not parse)."""
+
+    _fields = [
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
 
 
 class TimeStamper:
@@ -62,8 +72,16 @@ class TimeStamper:
                 f"The time-stamping authority could not be reached ({type(error).__name__}).",
                 f"L'autorité d'horodatage n'a pas pu être jointe ({type(error).__name__}).",
             ) from None
-        reply = tsp.TimeStampResp.load(body)
-        if reply["status"]["status"].native not in ("granted", "granted_with_mods"):
+        try:
+            reply = TimeStampReply.load(body)
+            granted = reply["status"]["status"].native in ("granted", "granted_with_mods")
+        except ValueError:
+            raise SealingError(
+                "tsa_refused",
+                "The time-stamping authority sent an answer that is not a time-stamp reply.",
+                "L'autorité d'horodatage a envoyé une réponse qui n'est pas une réponse d'horodatage.",
+            ) from None
+        if not granted or not reply["time_stamp_token"]:
             raise SealingError(
                 "tsa_refused",
                 "The time-stamping authority refused the request.",
