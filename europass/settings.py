@@ -206,6 +206,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
+# One way to write dates per language (europass/formats/<lang>/formats.py): "2 December 2026" / "2 décembre 2026".
+FORMAT_MODULE_PATH = ["europass.formats"]
 
 STATIC_URL = "/static/"
 # Collected static files. The Docker image keeps them in the image (STATIC_ROOT=/app/staticfiles), not on the data

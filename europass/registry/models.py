@@ -62,8 +62,16 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.legal_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("registry:organisation", kwargs={"slug": self.slug})
+
     def name(self, lang: str | None = None) -> str:
         return pick({"en": self.legal_name, **self.name_translations}, lang) or self.legal_name
+
+    def country_name(self, lang: str | None = None) -> str:
+        from .vocabulary import country_name
+
+        return country_name(self.country, lang)
 
     @property
     def uri(self) -> str:
@@ -137,6 +145,23 @@ class Qualification(models.Model):
 
     def outcomes_text(self, lang: str | None = None) -> list[str]:
         return [pick(outcome, lang) for outcome in self.learning_outcomes]
+
+    def field_text(self, lang: str | None = None) -> str:
+        """The ISCED-F field by name ('0542' -> 'Statistics'); the code itself for a code not in ISCED-F 2013."""
+        from .vocabulary import isced_f_label
+
+        return isced_f_label(self.isced_f_code, lang) or self.isced_f_code
+
+    def credits_text(self) -> str:
+        """'180 ECTS credits', '7,5 crédits ECTS': the number as people write it in the active language."""
+        from .vocabulary import credits_text
+
+        return credits_text(self.credits)
+
+    def eqf_text(self) -> str:
+        from .vocabulary import eqf_description
+
+        return eqf_description(self.eqf_level)
 
     @property
     def public_uri(self) -> str:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from europass.core.versions import SharedVersion
 
@@ -37,6 +37,22 @@ def qualification_list(*, search: str = "", eqf_level: int | None = None) -> Que
     if eqf_level:
         qs = qs.filter(eqf_level=eqf_level)
     return qs.order_by("code")
+
+
+def awarding_body_list(*, search: str = "") -> QuerySet[Organisation]:
+    """Awarding bodies with ``qualifications_count``: how many qualifications of the register they may award (any
+    accreditation period), by name."""
+    qs = Organisation.objects.annotate(
+        qualifications_count=Count("accreditations__qualification", distinct=True)
+    )
+    if search:
+        qs = qs.filter(
+            Q(legal_name__icontains=search)
+            | Q(legal_identifier__icontains=search)
+            | Q(slug__icontains=search)
+            | Q(country__iexact=search)
+        )
+    return qs.order_by("legal_name", "pk")
 
 
 def accredited_qualifications(

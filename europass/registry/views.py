@@ -15,14 +15,17 @@ from django.views.decorators.http import require_GET
 
 from .models import Organisation
 from .selectors import (
+    awarding_body_list,
     organisation_accreditations,
     organisation_document,
     qualification_document,
     qualification_list,
     qualification_with_awarding_bodies,
 )
+from .vocabulary import eqf_description, eqf_url
 
 PAGE_SIZE = 50
+HOME_PAGE_SIZE = 20
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -45,8 +48,7 @@ def _negotiated(
     return response
 
 
-@require_GET
-def qualification_index(request: HttpRequest) -> HttpResponse:
+def _filters(request: HttpRequest) -> tuple[str, int | None]:
     search = request.GET.get("q", "").strip()[:100]
     try:
         eqf = int(request.GET.get("eqf", "") or 0) or None
@@ -54,10 +56,51 @@ def qualification_index(request: HttpRequest) -> HttpResponse:
         eqf = None
     if eqf is not None and not 1 <= eqf <= 8:
         eqf = None
+    return search, eqf
+
+
+def _query(**params: object) -> str:
+    """The query string of the given parameters that are set (for the pagers' links)."""
+    return urlencode({key: value for key, value in params.items() if value})
+
+
+def _eqf_levels() -> list[dict[str, object]]:
+    return [{"level": level, "description": eqf_description(level)} for level in range(1, 9)]
+
+
+@require_GET
+def register_home(request: HttpRequest) -> HttpResponse:
+    """The register's home: its qualifications and its awarding bodies, searched together, each list paged."""
+    search, eqf = _filters(request)
+    qualifications = Paginator(qualification_list(search=search, eqf_level=eqf), HOME_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    bodies = Paginator(awarding_body_list(search=search), HOME_PAGE_SIZE).get_page(request.GET.get("bodies"))
+    return render(
+        request,
+        "registry/home.html",
+        {
+            "qualifications": qualifications.object_list,
+            "page": qualifications,
+            "bodies": bodies.object_list,
+            "bodies_page": bodies,
+            "q": search,
+            "eqf": eqf,
+            "eqf_levels": _eqf_levels(),
+            "eqf_url": eqf_url(),
+            # each pager keeps the search and the other list's page
+            "query": _query(q=search, eqf=eqf, bodies=request.GET.get("bodies", "")[:6]),
+            "bodies_query": _query(q=search, eqf=eqf, page=request.GET.get("page", "")[:6]),
+        },
+    )
+
+
+@require_GET
+def qualification_index(request: HttpRequest) -> HttpResponse:
+    search, eqf = _filters(request)
     page = Paginator(qualification_list(search=search, eqf_level=eqf), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    query = urlencode({key: value for key, value in (("q", search), ("eqf", eqf)) if value})
     return render(
         request,
         "registry/qualification_list.html",
@@ -66,8 +109,9 @@ def qualification_index(request: HttpRequest) -> HttpResponse:
             "page": page,
             "q": search,
             "eqf": eqf,
-            "eqf_levels": range(1, 9),
-            "query": query,
+            "eqf_levels": _eqf_levels(),
+            "eqf_url": eqf_url(),
+            "query": _query(q=search, eqf=eqf),
         },
     )
 
@@ -82,7 +126,12 @@ def qualification_detail(request: HttpRequest, code: str) -> HttpResponse:
         request,
         qualification_document(qualification),
         "registry/qualification_detail.html",
-        {"qualification": qualification, "accreditations": accreditations, "today": dt.date.today()},
+        {
+            "qualification": qualification,
+            "accreditations": accreditations,
+            "today": dt.date.today(),
+            "eqf_url": eqf_url(),
+        },
     )
 
 
