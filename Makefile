@@ -36,6 +36,9 @@ messages: install
 ## Development mode: DEBUG=true (its development secrets and demo password) unless DEBUG is set already.
 ## No .env file is read, by the settings or by honcho (-e /dev/null): the environment is the caller's.
 run: export DEBUG ?= true
+# The site's own address (share links, QR codes, claim emails, register URIs) is where this run serves it, for every
+# process: honcho gives each process its own PORT (web PORT, worker PORT+100, beat PORT+200), so it is set here.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 ## The demo's own RFC 3161 time-stamping authority (the Procfile's tsa process): demo seals are B-T in both formats.
 ## Production points TSA_URL at a qualified time-stamping authority.
 run: export TSA_PORT ?= 8318
