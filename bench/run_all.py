@@ -11,6 +11,7 @@ SCRIPTS = [
     "seal.py",
     "issue_sheet.py",
     "issue_formats.py",
+    "seal_jades.py",
     "export_pdf.py",
     "wallet.py",
     "verify_inprocess.py",
