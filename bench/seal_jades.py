@@ -68,9 +68,9 @@ def main() -> None:
 
     class InProcess:
         def timestamp(self, data: bytes) -> bytes:
-            from asn1crypto import tsp
-
             import hashlib
+
+            from asn1crypto import tsp
 
             request = tsp.TimeStampReq(
                 {
