@@ -91,7 +91,7 @@ def main() -> None:
     payloads = [builder.edc3_payload(builder.credential(credential)) for credential in issued]
     started = time.perf_counter()
     for payload in payloads:
-        token = jws.JWS(payload.encode())
+        token = jws.JWS(payload)
         token.add_signature(key, None, {"alg": "RS256", "b64": False, "crit": ["b64"]}, None)
         token.serialize()
     bare_s = time.perf_counter() - started

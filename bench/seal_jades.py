@@ -54,7 +54,7 @@ def main() -> None:
 
     def bare() -> None:
         for payload in payloads:
-            token = jws.JWS(payload.encode())
+            token = jws.JWS(payload)
             token.add_signature(key, None, {"alg": "RS256", "b64": False, "crit": ["b64"]}, None)
             token.serialize()
 
