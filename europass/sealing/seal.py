@@ -8,15 +8,18 @@ over the canonicalised ``ds:SignatureValue`` is added (XAdES-B-T).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import threading
 from typing import TYPE_CHECKING
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 from signxml import DigestAlgorithm, SignatureMethod
 from signxml.algorithms import CanonicalizationMethod
 from signxml.xades import XAdESSigner
 
+from .jades_seal import ValidationCollector, ValidationValues
 from .keys import SealKey
 
 if TYPE_CHECKING:
@@ -30,9 +33,19 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 
 
 class Sealer:
-    def __init__(self, seal_key: SealKey, *, timestamper: TimeStamper | None = None) -> None:
+    def __init__(
+        self,
+        seal_key: SealKey,
+        *,
+        timestamper: TimeStamper | None = None,
+        validation: ValidationCollector | None = None,
+    ) -> None:
+        """``timestamper``: XAdES-B-T; with ``validation`` too, XAdES-B-LT: the chain's certificates and the
+        revocation values it collects (once per sealer, refreshed hourly) in the unsigned properties."""
         self.seal_key = seal_key
         self.timestamper = timestamper
+        self.validation = validation
+        self._values: ValidationValues | None = None
         algorithm = (
             SignatureMethod.ECDSA_SHA256
             if isinstance(seal_key.private_key, ec.EllipticCurvePrivateKey)
@@ -61,6 +74,8 @@ class Sealer:
             signed = self._signer.sign(root, key=self.seal_key.private_key, cert=self._chain)
         if self.timestamper is not None:
             self._add_timestamp(signed)
+            if self.validation is not None:
+                self._add_validation_values(signed)
         return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
 
     def _add_timestamp(self, signed: etree._Element) -> None:
@@ -78,6 +93,38 @@ class Sealer:
         )
         etree.SubElement(stamp, f"{{{DS}}}CanonicalizationMethod", Algorithm=C14N)
         etree.SubElement(stamp, f"{{{XADES}}}EncapsulatedTimeStamp").text = base64.b64encode(token).decode()
+
+    def _add_validation_values(self, signed: etree._Element) -> None:
+        """XAdES-B-LT: CertificateValues (the chain, then what the collector adds) and RevocationValues."""
+        now = dt.datetime.now(dt.UTC)
+        if self._values is None or now - self._values.collected_at > dt.timedelta(hours=1):
+            assert self.validation is not None
+            self._values = self.validation(self.seal_key)
+        values = self._values
+        properties = signed.find(f".//{{{XADES}}}UnsignedSignatureProperties")
+        assert properties is not None
+        chain = [c.public_bytes(serialization.Encoding.DER) for c in self.seal_key.chain]
+        certificates = [*chain, *values.certificates]
+        if certificates:
+            holder = etree.SubElement(properties, f"{{{XADES}}}CertificateValues")
+            for der in certificates:
+                etree.SubElement(holder, f"{{{XADES}}}EncapsulatedX509Certificate").text = base64.b64encode(
+                    der
+                ).decode()
+        if values.crls or values.ocsps:
+            revocation = etree.SubElement(properties, f"{{{XADES}}}RevocationValues")
+            if values.crls:
+                crls = etree.SubElement(revocation, f"{{{XADES}}}CRLValues")
+                for der in values.crls:
+                    etree.SubElement(crls, f"{{{XADES}}}EncapsulatedCRLValue").text = base64.b64encode(
+                        der
+                    ).decode()
+            if values.ocsps:
+                ocsps = etree.SubElement(revocation, f"{{{XADES}}}OCSPValues")
+                for der in values.ocsps:
+                    etree.SubElement(ocsps, f"{{{XADES}}}EncapsulatedOCSPValue").text = base64.b64encode(
+                        der
+                    ).decode()
 
 
 def seal(document: bytes, key: SealKey) -> bytes:

@@ -7,6 +7,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,35 @@ def test_seals_made_with_the_demo_authority_prove_their_time_in_both_formats(
     for document in (edc3, xml):
         report = verify(document, trust)
         assert report.seal is not None and report.seal.time_source == "timestamp", report.seal
+
+
+def test_a_xades_b_lt_seal_carries_the_collected_values_and_verifies_with_us_and_xmlsec1(
+    pki: DemoPKI, tsa_url: str, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from lxml import etree
+
+    from europass.credentials.example import example_credential
+    from europass.sealing.jades_seal import ValidationValues
+    from europass.sealing.xades import verify_xades
+
+    from .test_seal_and_verify import _xmlsec1
+
+    anchor_der = pki.anchor_cert.public_bytes(Encoding.DER)
+    collected: list[int] = []
+
+    def collect(key: object) -> ValidationValues:
+        collected.append(1)
+        return ValidationValues(certificates=[anchor_der])
+
+    sealer = Sealer(pki.seal, timestamper=TimeStamper(tsa_url), validation=collect)
+    for _ in range(2):
+        document = sealer.seal(example_credential().to_xml())
+    assert len(collected) == 1
+    root = etree.fromstring(document)
+    evidence = verify_xades(root, root)
+    assert anchor_der in evidence.certificates and evidence.time_source == "timestamp"
+    path, anchor = tmp_path / "sealed.xml", tmp_path / "anchor.pem"
+    path.write_bytes(document)
+    anchor.write_bytes(pki.anchor_cert.public_bytes(Encoding.PEM))
+    assert _xmlsec1(path, anchor).returncode == 0
