@@ -163,7 +163,9 @@ class JadesSealer:
             entries.append(_entry({"sigTst": {"tstTokens": [{"val": _b64(token)}]}}))
         if self.validation is not None:
             values = self._validation_values()
-            certificates = [_b64(_der(c)) for c in self.seal_key.chain] + [_b64(c) for c in values.certificates]
+            certificates = [_b64(_der(c)) for c in self.seal_key.chain] + [
+                _b64(c) for c in values.certificates
+            ]
             if certificates:
                 entries.append(_entry({"xVals": [{"x509Cert": {"val": c}} for c in certificates]}))
             revocation: dict[str, Any] = {}

@@ -135,7 +135,9 @@ class TimeStampAuthority:
 def _rejection() -> bytes:
     """A TimeStampResp with only its status (rejection, badDataFormat): asn1crypto will not dump one without a
     token, so the outer SEQUENCE is written here around the PKIStatusInfo it encodes."""
-    status = tsp.PKIStatusInfo({"status": "rejection", "fail_info": tsp.PKIFailureInfo({"bad_data_format"})}).dump()
+    status = tsp.PKIStatusInfo(
+        {"status": "rejection", "fail_info": tsp.PKIFailureInfo({"bad_data_format"})}
+    ).dump()
     return b"\x30" + bytes([len(status)]) + status
 
 
