@@ -333,7 +333,8 @@ def edc3_payload(document: Mapping[str, Any]) -> str:
 # --- the visual representation as SVG ----------------------------------------------------------------------------
 
 _SVG = (
-    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 842 595" width="842" height="595" role="img"'
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 842 595" width="842" height="595"'
+    ' style="max-width:100%;height:auto" role="img"'
     ' aria-label="{aria}" lang="{lang}">'
     '<rect width="842" height="595" fill="#ffffff"/>'
     '<rect x="16" y="16" width="810" height="563" fill="none" stroke="#003399" stroke-width="4"/>'
