@@ -21,6 +21,7 @@ from europass.registry.services import seal_certificate_record
 from europass.sealing.binding import same_legal_person
 from europass.sealing.certificates import organization_identifier, qc_statements
 from europass.sealing.errors import SealingError
+from europass.sealing.jades_seal import JadesSealer
 from europass.sealing.keys import KeyVault, SealKey, load_pem, load_pkcs12
 from europass.sealing.seal import Sealer
 from europass.sealing.timestamp import TimeStamper
@@ -246,15 +247,12 @@ def rotate_key_encryption() -> int:
 
 
 @lru_cache(maxsize=32)
-def _jades_sealer(seal_pk: int, fingerprint: str, tsa_url: str) -> Any:
-    from europass.sealing.jades_seal import JadesSealer
-
-    seal = OrganisationSeal.objects.get(pk=seal_pk, fingerprint=fingerprint)
-    timestamper = TimeStamper(tsa_url) if tsa_url else None
-    return JadesSealer(seal_key_of(seal), timestamper=timestamper)
+def _jades_sealer(seal_pk: int, fingerprint: str, tsa_url: str) -> JadesSealer:
+    xades = _sealer(seal_pk, fingerprint, tsa_url)  # the key is read and decrypted once, for both formats
+    return JadesSealer(xades.seal_key, timestamper=xades.timestamper)
 
 
-def jades_sealer_for(seal: OrganisationSeal) -> Any:
+def jades_sealer_for(seal: OrganisationSeal) -> JadesSealer:
     """A ready JAdES sealer (EDC 3), built once per worker process and e-seal, like ``sealer_for``."""
     with _sealer_lock:
         return _jades_sealer(seal.pk, seal.fingerprint, settings.TSA_URL)
