@@ -1,8 +1,14 @@
 """The e-seal: an enveloped XAdES Baseline B signature made with signxml, placed in ``<proof>``.
 
 A ``Sealer`` is built once per organisation key and reused for every credential (the hot loop of issuing): the key,
-certificates and signer configuration are prepared once. With a time-stamping authority, a SignatureTimeStamp
-over the canonicalised ``ds:SignatureValue`` is added (XAdES-B-T).
+certificates and signer configuration are prepared once. Levels, in ``UnsignedSignatureProperties``:
+
+- B-B: the signature alone;
+- B-T (with a time-stamping authority): a SignatureTimeStamp over the canonicalised ``ds:SignatureValue``;
+- B-LT (with ``validation``): CertificateValues and RevocationValues, collected once per sealer;
+- B-LTA (``archive``): last, a ``xades141:ArchiveTimeStamp`` (EN 319 132-1 V1.1.1 5.5.2) over the signed data,
+  ``ds:SignedInfo``, ``ds:SignatureValue``, ``ds:KeyInfo`` and the unsigned properties before it, computed by
+  ``xades.archive_timestamp_data``, which our verifier recomputes.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ from signxml import DigestAlgorithm, SignatureMethod
 from signxml.algorithms import CanonicalizationMethod
 from signxml.xades import XAdESSigner
 
+from .errors import SealingError
+from .evidence import SealRefused
 from .jades_seal import ValidationCollector, ValidationValues
 from .keys import SealKey
+from .xades import XADES141, archive_timestamp_data
 
 if TYPE_CHECKING:
     from .timestamp import TimeStamper
@@ -39,12 +48,15 @@ class Sealer:
         *,
         timestamper: TimeStamper | None = None,
         validation: ValidationCollector | None = None,
+        archive: bool = False,
     ) -> None:
         """``timestamper``: XAdES-B-T; with ``validation`` too, XAdES-B-LT: the chain's certificates and the
-        revocation values it collects (once per sealer, refreshed hourly) in the unsigned properties."""
+        revocation values it collects (once per sealer, refreshed hourly) in the unsigned properties; with
+        ``archive`` too, XAdES-B-LTA: an archive time-stamp after them (only with a time-stamper)."""
         self.seal_key = seal_key
         self.timestamper = timestamper
         self.validation = validation
+        self.archive = archive and timestamper is not None
         self._values: ValidationValues | None = None
         algorithm = (
             SignatureMethod.ECDSA_SHA256
@@ -60,7 +72,15 @@ class Sealer:
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"Sealer({self.seal_key!r})"
+        return f"Sealer({self.seal_key!r}, {self.level})"
+
+    @property
+    def level(self) -> str:
+        if self.timestamper is None:
+            return "B-B"
+        if self.archive and self.validation is not None:
+            return "B-LTA"
+        return "B-LT" if self.validation is not None else "B-T"
 
     def seal(self, xml: bytes) -> bytes:
         """Seal a credential document (bytes of an unsealed ``europassCredential``); returns the sealed bytes."""
@@ -76,6 +96,8 @@ class Sealer:
             self._add_timestamp(signed)
             if self.validation is not None:
                 self._add_validation_values(signed)
+            if self.archive:
+                self._add_archive_timestamp(signed)
         return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
 
     def _add_timestamp(self, signed: etree._Element) -> None:
@@ -125,6 +147,30 @@ class Sealer:
                     etree.SubElement(ocsps, f"{{{XADES}}}EncapsulatedOCSPValue").text = base64.b64encode(
                         der
                     ).decode()
+
+    def _add_archive_timestamp(self, signed: etree._Element) -> None:
+        """XAdES-B-LTA: a ``xades141:ArchiveTimeStamp``, the last unsigned signature property, over everything
+        before it (EN 319 132-1 5.5.2.2, exclusive canonicalisation as the SignatureTimeStamp)."""
+        signature = signed.find(f".//{{{DS}}}Signature")
+        properties = signed.find(f".//{{{XADES}}}UnsignedSignatureProperties")
+        assert signature is not None and properties is not None and self.timestamper is not None
+        stamp = etree.SubElement(
+            properties,
+            f"{{{XADES141}}}ArchiveTimeStamp",
+            Id=f"ATS-{signature.get('Id', 'sig')}",
+            nsmap={"xades141": XADES141},
+        )
+        etree.SubElement(stamp, f"{{{DS}}}CanonicalizationMethod", Algorithm=C14N)
+        try:
+            data = archive_timestamp_data(signature, stamp)
+        except SealRefused:  # our own seal: the signed data would not give the signature's own digests
+            raise SealingError(
+                "archive_timestamp",
+                "The archive time-stamp could not be computed over the seal.",
+                "L'horodatage d'archivage n'a pas pu être calculé sur le cachet.",
+            ) from None
+        token = self.timestamper.timestamp(data)
+        etree.SubElement(stamp, f"{{{XADES}}}EncapsulatedTimeStamp").text = base64.b64encode(token).decode()
 
 
 def seal(document: bytes, key: SealKey) -> bytes:

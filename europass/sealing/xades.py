@@ -6,6 +6,10 @@ work: exactly one ``ds:Signature``, inside ``proof`` of the document root; its r
 document minus the signature, its own XAdES SignedProperties or its own KeyInfo. The credential is then read from
 the document root, and never from inside ``ds:Signature``.
 
+Every archive time-stamp (XAdES B-LTA, ``xades141:ArchiveTimeStamp``, also the v1.3.2 ``xades:ArchiveTimeStamp``) is
+recomputed (``archive_timestamp_data``, EN 319 132-1 V1.1.1 5.5.2.2) and its token checked; the signature time-stamp
+stays the proven time.
+
 ``verify_xades`` returns the format-neutral ``SealEvidence`` or raises ``SealRefused``.
 """
 
@@ -16,6 +20,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NoReturn
 
 import xmlsec
 from lxml import etree
@@ -23,12 +28,16 @@ from lxml import etree
 from .certificates import summarize
 from .errors import SealingError
 from .evidence import SealEvidence, SealRefused
-from .timestamp import verify_timestamp_token
+from .timestamp import TimestampInfo, verify_timestamp_token
 from .validation_data import read_certificates, read_crls, read_ocsps
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
-NS = {"ds": DS, "xades": XADES}
+XADES141 = "http://uri.etsi.org/01903/v1.4.1#"
+NS = {"ds": DS, "xades": XADES, "xades141": XADES141}
+EC = "http://www.w3.org/2001/10/xml-exc-c14n#"
+ARCHIVE_TIMESTAMPS = (f"{{{XADES141}}}ArchiveTimeStamp", f"{{{XADES}}}ArchiveTimeStamp")
+MAX_ARCHIVE_TIMESTAMPS = 8  # archive time-stamp tokens per seal: each one recanonicalises the whole document
 SIGNED_PROPERTIES_TYPE = "http://uri.etsi.org/01903#SignedProperties"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 XPATH = "http://www.w3.org/TR/1999/REC-xpath-19991116"
@@ -41,6 +50,18 @@ C14N = {
     "http://www.w3.org/2006/12/xml-c14n11",
     "http://www.w3.org/2006/12/xml-c14n11#WithComments",
 }
+C14N_10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+# (exclusive, with comments). lxml has no C14N 1.1: it is computed as 1.0, which differs only in the xml:id and
+# xml:base attributes inherited by the apex of a subtree (none in our seals; the digest check below would tell).
+C14N_MODES = {
+    C14N_10: (False, False),
+    C14N_10 + "#WithComments": (False, True),
+    EC: (True, False),
+    EC + "WithComments": (True, True),
+    "http://www.w3.org/2006/12/xml-c14n11": (False, False),
+    "http://www.w3.org/2006/12/xml-c14n11#WithComments": (False, True),
+}
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 DIGESTS = {
     "http://www.w3.org/2001/04/xmlenc#sha256": "sha256",
     "http://www.w3.org/2001/04/xmldsig-more#sha384": "sha384",
@@ -340,15 +361,200 @@ def _proven_time(sig: _Signature) -> tuple[dt.datetime | None, str, str | None, 
     return sig.signing_time, "claimed", None, []
 
 
+# --- XAdES B-LTA: archive time-stamps ---------------------------------------------------------------------------
+
+
+def _cannot_recompute() -> NoReturn:
+    raise SealRefused(
+        "The seal's archive time-stamp covers data that cannot be recomputed here: refused.",
+        "L'horodatage d'archivage du cachet couvre des données qui ne peuvent pas être recalculées ici : refusé.",
+    )
+
+
+def _c14n(
+    node: etree._Element | etree._ElementTree,
+    algorithm: str,
+    method: etree._Element | None = None,
+    *,
+    comments: bool | None = None,
+) -> bytes:
+    """``node`` canonicalised with ``algorithm`` (lxml / libxml2), with the exclusive prefix list of ``method``
+    (a ``ds:Transform`` or ``ds:CanonicalizationMethod``); ``comments`` False for a same-document node-set, which
+    holds none whatever the algorithm says (XMLDSig 4.4.3.3)."""
+    exclusive, with_comments = C14N_MODES[algorithm]
+    prefixes = None
+    if exclusive and method is not None:
+        listed = method.find(f"{{{EC}}}InclusiveNamespaces")
+        if listed is not None:
+            prefixes = (listed.get("PrefixList") or "").split() or None
+    return etree.tostring(
+        node,
+        method="c14n",
+        exclusive=exclusive,
+        with_comments=with_comments if comments is None else comments,
+        inclusive_ns_prefixes=prefixes,
+    )
+
+
+def _without_signature(signature: etree._Element) -> etree._ElementTree:
+    """A copy of the signature's document with the signature taken out, the text after it kept (what the enveloped,
+    XPath ``not(ancestor-or-self::ds:Signature)`` and XPath Filter 2.0 subtract transforms leave of ``URI=""``).
+    The copy is serialised and parsed again so that comments and processing instructions around the root stay."""
+    tree = signature.getroottree()
+    path = []
+    node = signature
+    while (parent := node.getparent()) is not None:
+        path.append(parent.index(node))
+        node = parent
+    target = etree.fromstring(etree.tostring(tree), parser=_PARSER)
+    for index in reversed(path):
+        target = target[index]
+    parent = target.getparent()
+    assert parent is not None
+    if target.tail:
+        previous = target.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + target.tail
+        else:
+            parent.text = (parent.text or "") + target.tail
+    parent.remove(target)
+    return parent.getroottree()
+
+
+def _reference_octets(
+    signature: etree._Element, reference: etree._Element, algorithm: str, method: etree._Element | None
+) -> bytes:
+    """EN 319 132-1 5.5.2.2 a): what the XMLDSig reference processing model yields for ``reference``; a node-set is
+    canonicalised with the archive time-stamp's ``algorithm``. Only what our structure checks accept is processed:
+    ``URI=""`` minus the signature, or ``#id`` of an element of the signature, with canonicalisation transforms.
+    Octets that do not give the reference's digest are refused: the time-stamp would be checked over other data
+    than the seal signs."""
+    uri = reference.get("URI")
+    node: etree._Element | etree._ElementTree
+    if uri == "":
+        node = _without_signature(signature)
+    elif uri and uri.startswith("#"):
+        targets = [e for e in signature.iter() if e.get("Id") == uri[1:]]
+        if len(targets) != 1:
+            _cannot_recompute()
+        node = targets[0]
+    else:
+        _cannot_recompute()
+    last: etree._Element | None = None  # the canonicalisation that makes the output an octet stream
+    for transform in reference.findall("ds:Transforms/ds:Transform", NS):
+        name = transform.get("Algorithm", "")
+        if name in C14N_MODES:
+            last = transform
+        elif name in (ENVELOPED, XPATH, XPATH2) and uri == "":
+            last = None  # a node-set again
+        else:
+            _cannot_recompute()
+    if last is not None:
+        octets = _c14n(node, last.get("Algorithm", ""), last, comments=False)
+        digested = octets
+    else:
+        octets = _c14n(node, algorithm, method, comments=False)
+        # a node-set's digest is over its Canonical XML 1.0; an element of the signature is taken as it is
+        digested = _c14n(node, C14N_10, comments=False) if uri == "" else b""
+    if digested:
+        digest_method = reference.find("ds:DigestMethod", NS)
+        name = DIGESTS.get(digest_method.get("Algorithm", "") if digest_method is not None else "")
+        expected = _text(reference.find("ds:DigestValue", NS))
+        if not name or hashlib.new(name, digested).digest() != base64.b64decode(expected):
+            _cannot_recompute()
+    return octets
+
+
+def archive_timestamp_data(signature: etree._Element, stamp: etree._Element) -> bytes:
+    """The input of the message imprint of the archive time-stamp ``stamp`` (a child of the signature's
+    ``UnsignedSignatureProperties``), EN 319 132-1 V1.1.1 5.5.2.2, each part canonicalised with the stamp's
+    ``ds:CanonicalizationMethod`` (Canonical XML 1.0 when absent):
+
+    a) every ``ds:Reference`` of ``ds:SignedInfo``, in order, processed as XMLDSig does (``_reference_octets``);
+    b) ``ds:SignedInfo``, ``ds:SignatureValue``, ``ds:KeyInfo``;
+    c) every element of ``UnsignedSignatureProperties`` before ``stamp``, in order;
+    d) every ``ds:Object`` of the signature but the one holding ``QualifyingProperties`` (for a v1.3.2
+       ``xades:ArchiveTimeStamp``, also but those a reference covers).
+
+    As the Commission's DSS computes it (``XAdESTimestampMessageDigestBuilder.getArchiveTimestampMessageDigest``).
+    Raises ``SealRefused`` when the data cannot be recomputed."""
+    try:
+        return _archive_timestamp_data(signature, stamp)
+    except etree.LxmlError:  # libxml2 cannot parse it again or canonicalise it
+        _cannot_recompute()
+
+
+def _archive_timestamp_data(signature: etree._Element, stamp: etree._Element) -> bytes:
+    method = stamp.find("ds:CanonicalizationMethod", NS)
+    algorithm = method.get("Algorithm", "") if method is not None else C14N_10
+    if algorithm not in C14N_MODES:
+        _cannot_recompute()
+    references = signature.findall("ds:SignedInfo/ds:Reference", NS)
+    parts = [_reference_octets(signature, reference, algorithm, method) for reference in references]
+    for path in ("ds:SignedInfo", "ds:SignatureValue", "ds:KeyInfo"):
+        element = signature.find(path, NS)
+        if element is not None:
+            parts.append(_c14n(element, algorithm, method))
+    properties = stamp.getparent()
+    if properties is None:
+        _cannot_recompute()
+    for child in properties:
+        if child is stamp:
+            break
+        # elements only: comments and processing instructions are not properties
+        if isinstance(child.tag, str):
+            parts.append(_c14n(child, algorithm, method))
+    covered = (
+        {r.get("URI", "")[1:] for r in references} if stamp.tag == f"{{{XADES}}}ArchiveTimeStamp" else set()
+    )
+    for element in signature.findall("ds:Object", NS):
+        if element.find("xades:QualifyingProperties", NS) is None and element.get("Id") not in covered:
+            parts.append(_c14n(element, algorithm, method))
+    return b"".join(parts)
+
+
+def _archive_stamps(sig: _Signature) -> list[TimestampInfo]:
+    """Every archive time-stamp of the unsigned signature properties, each token over ``archive_timestamp_data``."""
+    unsigned = _unsigned_signature_properties(sig.properties)
+    stamps = [c for c in unsigned if c.tag in ARCHIVE_TIMESTAMPS] if unsigned is not None else []
+    infos: list[TimestampInfo] = []
+    spent = 0
+    for stamp in stamps:
+        tokens = stamp.findall("xades:EncapsulatedTimeStamp", NS)
+        spent += len(tokens)
+        if spent > MAX_ARCHIVE_TIMESTAMPS:
+            raise SealRefused(
+                f"The seal carries too many archive time-stamps (more than {MAX_ARCHIVE_TIMESTAMPS}).",
+                f"Le cachet contient trop d'horodatages d'archivage (plus de {MAX_ARCHIVE_TIMESTAMPS}).",
+            )
+        if not tokens or stamp.find("xades:XMLTimeStamp", NS) is not None:
+            raise SealRefused(
+                "The seal's archive time-stamp could not be read.",
+                "L'horodatage d'archivage du cachet n'a pas pu être lu.",
+            )
+        data = archive_timestamp_data(sig.node, stamp)
+        for token in tokens:
+            info = verify_timestamp_token(_b64(token), data)
+            if not info.ok:
+                raise SealRefused(
+                    "The seal's archive time-stamp does not match the seal, or its signature is broken.",
+                    "L'horodatage d'archivage du cachet ne correspond pas au cachet, ou sa signature est rompue.",
+                )
+            infos.append(info)
+    return infos
+
+
 def verify_xades(root: etree._Element, credential: etree._Element) -> SealEvidence:
     """Check the one XAdES seal of the document whose credential element is ``credential``: structure, every
-    reference digest and the signature value, the signed signing certificate, the signature time-stamp."""
+    reference digest and the signature value, the signed signing certificate, the signature time-stamp, every
+    archive time-stamp."""
     try:
         signature, properties = _check_structure(root, credential)
         sig = _collect(signature, properties)
         _verify_core(root, sig)
         _check_signing_certificate(sig)
         proven, source, authority, stamp_certs = _proven_time(sig)
+        archives = _archive_stamps(sig)
     except (SealingError, ValueError, TypeError) as error:
         raise SealRefused(
             f"The seal could not be read: {error}", f"Le cachet n'a pas pu être lu : {error}"
@@ -356,6 +562,12 @@ def verify_xades(root: etree._Element, credential: etree._Element) -> SealEviden
     certificates, notes = read_certificates(sig.certificates)  # DER or PEM; unreadable: skipped, noted
     ocsps, ocsp_notes = read_ocsps(sig.ocsps)
     crls, crl_notes = read_crls(sig.crls)
+    if source == "timestamp":  # the archive authorities' certificates after the proving one's
+        stamp_certs = list(stamp_certs)
+        for info in archives:
+            for der in (info.tsa_cert_der, *info.certificates):
+                if der and der not in stamp_certs:
+                    stamp_certs.append(der)
     return SealEvidence(
         format="xades",
         certificate_der=sig.certificate_der,
