@@ -330,6 +330,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Credentials: the official XSDs ship in europass/credentials/xsd/; files in this directory (optional) override them.
 EUROPASS_SCHEMA_DIR: str = env.str("EUROPASS_SCHEMA_DIR", default="")
 TSA_URL: str = env.str("TSA_URL", default="")
+# The level of every seal, both formats (ETSI baseline levels): B-B (no time-stamp), B-T (a time-stamp from TSA_URL),
+# B-LT (and the chain's certificates and revocation values, fetched from its CRL / OCSP addresses at sealing),
+# B-LTA (and an archive time-stamp). Empty: B-T when TSA_URL is set, else B-B.
+SEAL_LEVEL: str = env.str("SEAL_LEVEL", default="").strip().upper()
+if SEAL_LEVEL not in ("", "B-B", "B-T", "B-LT", "B-LTA"):
+    raise ImproperlyConfigured(f"SEAL_LEVEL must be B-B, B-T, B-LT or B-LTA (or empty), not {SEAL_LEVEL!r}.")
+if SEAL_LEVEL in ("B-T", "B-LT", "B-LTA") and not TSA_URL:
+    raise ImproperlyConfigured(f"SEAL_LEVEL={SEAL_LEVEL} needs a time-stamping authority: set TSA_URL.")
 # The demo users' password: a known default only in development mode.
 DEMO_PASSWORD: str = env.str("DEMO_PASSWORD", default="demo-password" if DEVELOPMENT else "")
 

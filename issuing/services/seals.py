@@ -21,7 +21,7 @@ from europass.registry.services import seal_certificate_record
 from europass.sealing.binding import same_legal_person
 from europass.sealing.certificates import organization_identifier, qc_statements
 from europass.sealing.errors import SealingError
-from europass.sealing.jades_seal import JadesSealer
+from europass.sealing.jades_seal import JadesSealer, ValidationValues
 from europass.sealing.keys import KeyVault, SealKey, load_pem, load_pkcs12
 from europass.sealing.seal import Sealer
 from europass.sealing.timestamp import TimeStamper
@@ -179,6 +179,35 @@ def seal_install(
     )
 
 
+def formats_choose(
+    *, organisation: Organisation, actor: Any, formats: str, by_operator: bool = False
+) -> Organisation:
+    """Choose the formats the organisation's credentials are sealed in from now on (``xml``, ``edc3`` or ``both``).
+    Only an administrator of the organisation may (or the platform's operator, from the command line:
+    ``by_operator``); the change is audited. Credentials sealed before keep theirs."""
+    if not by_operator and not is_organisation_admin(actor, organisation):
+        raise PermissionDenied(
+            _("Only an administrator of %(organisation)s may do this.") % {"organisation": organisation}
+        )
+    if formats not in Organisation.CredentialFormats.values:
+        raise ApplicationError(
+            _("Choose xml, edc3 or both, not “%(value)s”.") % {"value": formats[:20]}, code="formats_unknown"
+        )
+    before = organisation.credential_formats
+    if formats != before:
+        with transaction.atomic():
+            Organisation.objects.filter(pk=organisation.pk).update(credential_formats=formats)
+            organisation.credential_formats = formats
+            audit(
+                organisation=organisation,
+                actor=actor,
+                action=AuditEvent.Action.FORMATS_CHANGED,
+                target=formats,
+                details={"from": before, "to": formats},
+            )
+    return organisation
+
+
 def _lang() -> str:
     from django.utils.translation import get_language
 
@@ -210,17 +239,62 @@ def seal_key_of(seal: OrganisationSeal) -> SealKey:
 _sealer_lock = threading.Lock()
 
 
+def seal_level() -> str:
+    """The level of every seal (``SEAL_LEVEL``; by default B-T with a time-stamping authority, else B-B)."""
+    return settings.SEAL_LEVEL or ("B-T" if settings.TSA_URL else "B-B")
+
+
+def _der(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.DER)
+
+
+def collect_validation_values(seal_key: SealKey) -> ValidationValues:
+    """What a B-LT seal carries beyond its chain: the revocation status of each certificate of the chain but the
+    root, asked from the certificate's OCSP responder, else its CRL distribution point, through the verifier's
+    guarded fetcher (no internal address, short timeouts, a size cap, cached). A certificate that names no
+    address has nothing to carry; one whose addresses all fail stops the seal (``SealingError``): a long-term seal
+    without the status it promises would be worse than none. Called once per sealer, refreshed hourly."""
+    from europass.sealing import revocation
+    from verification.services import revocation_get
+
+    ders = [_der(c) for c in (seal_key.certificate, *seal_key.chain)]
+    crls: list[bytes] = []
+    ocsps: list[bytes] = []
+    for certificate, der in zip((seal_key.certificate, *seal_key.chain), ders, strict=True):
+        if certificate.issuer == certificate.subject or not revocation.pointers(der):
+            continue
+        fetched = revocation.fetch(der, ders, revocation_get)
+        if not fetched:
+            subject = certificate.subject.rfc4514_string()
+            raise SealingError(
+                "validation_data",
+                f"The revocation status of {subject} could not be obtained for a long-term (B-LT) seal; "
+                f"{'; '.join(fetched.errors) or 'no answer'}.",
+                f"Le statut de révocation de {subject} n'a pas pu être obtenu pour un cachet à long terme (B-LT) ; "
+                f"{'; '.join(fetched.errors) or 'aucune réponse'}.",
+            )
+        crls += fetched.crls
+        ocsps += fetched.ocsps
+    return ValidationValues(crls=tuple(crls), ocsps=tuple(ocsps))
+
+
 @lru_cache(maxsize=32)
-def _sealer(seal_pk: int, fingerprint: str, tsa_url: str) -> Sealer:
+def _sealer(seal_pk: int, fingerprint: str, tsa_url: str, level: str) -> Sealer:
     seal = OrganisationSeal.objects.get(pk=seal_pk, fingerprint=fingerprint)
-    timestamper = TimeStamper(tsa_url) if tsa_url else None
-    return Sealer(seal_key_of(seal), timestamper=timestamper)
+    timestamper = TimeStamper(tsa_url) if tsa_url and level != "B-B" else None
+    long_term = level in ("B-LT", "B-LTA")
+    return Sealer(
+        seal_key_of(seal),
+        timestamper=timestamper,
+        validation=collect_validation_values if long_term else None,
+        archive=level == "B-LTA",
+    )
 
 
 def sealer_for(seal: OrganisationSeal) -> Sealer:
     """A ready Sealer, built once per worker process and e-seal: the hot loop never re-reads the key."""
     with _sealer_lock:
-        return _sealer(seal.pk, seal.fingerprint, settings.TSA_URL)
+        return _sealer(seal.pk, seal.fingerprint, settings.TSA_URL, seal_level())
 
 
 def status_signing_key(organisation: Organisation) -> tuple[Any, list[x509.Certificate], str] | None:
@@ -247,15 +321,22 @@ def rotate_key_encryption() -> int:
 
 
 @lru_cache(maxsize=32)
-def _jades_sealer(seal_pk: int, fingerprint: str, tsa_url: str) -> JadesSealer:
-    xades = _sealer(seal_pk, fingerprint, tsa_url)  # the key is read and decrypted once, for both formats
-    return JadesSealer(xades.seal_key, timestamper=xades.timestamper)
+def _jades_sealer(seal_pk: int, fingerprint: str, tsa_url: str, level: str) -> JadesSealer:
+    xades = _sealer(
+        seal_pk, fingerprint, tsa_url, level
+    )  # the key is read and decrypted once, for both formats
+    return JadesSealer(
+        xades.seal_key,
+        timestamper=xades.timestamper,
+        validation=xades.validation,
+        archive=level == "B-LTA",
+    )
 
 
 def jades_sealer_for(seal: OrganisationSeal) -> JadesSealer:
     """A ready JAdES sealer (EDC 3), built once per worker process and e-seal, like ``sealer_for``."""
     with _sealer_lock:
-        return _jades_sealer(seal.pk, seal.fingerprint, settings.TSA_URL)
+        return _jades_sealer(seal.pk, seal.fingerprint, settings.TSA_URL, seal_level())
 
 
 @lru_cache(maxsize=32)
