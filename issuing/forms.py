@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from europass.core.errors import ApplicationError
+from europass.registry.models import Organisation
 
 MAX_SEAL_FILE = 256 * 1024
 
@@ -70,6 +71,18 @@ class SealUploadForm(forms.Form):
             "certificates_pem": read("certificates_pem"),
             "confirm_identifier": bool(data.get("confirm_identifier")),
         }
+
+
+class FormatsForm(forms.Form):
+    credential_formats = forms.ChoiceField(
+        label=_("Formats of the credentials issued"),
+        choices=Organisation.CredentialFormats.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Each credential is sealed in these formats and its holder receives every file. EDC 3 is what the "
+            "European Commission's own issuer has produced since 2023; Europass XML is read by older verifiers."
+        ),
+    )
 
 
 class RevokeForm(forms.Form):

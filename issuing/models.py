@@ -167,6 +167,7 @@ class AuditEvent(models.Model):
         SEAL_CHANGED = "seal_changed", _("changed the e-seal")
         ISSUED = "issued", _("issued a credential")
         EXPORTED = "exported", _("prepared a PDF zip")
+        FORMATS_CHANGED = "formats_changed", _("changed the credential formats")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

@@ -28,4 +28,6 @@ urlpatterns = [
     path("batches/<str:public_id>/<str:action>", views.batch_action, name="batch_action"),
     path("credentials/<str:public_id>/", views.credential_detail, name="credential"),
     path("credentials/<str:public_id>/credential.xml", views.credential_xml, name="credential_xml"),
+    path("credentials/<str:public_id>/credential.jsonld", views.credential_edc3, name="credential_edc3"),
+    path("credentials/<str:public_id>/credential.pdf", views.credential_pdf, name="credential_pdf"),
 ]

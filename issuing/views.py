@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -20,10 +19,11 @@ from europass.accounts.selectors import is_organisation_admin, organisations_of
 from europass.core.downloads import XLSX, attachment, stem_of
 from europass.core.errors import ApplicationError
 from europass.core.pages import pages_errors
+from europass.core.pdf import pdf_of_sealed
 from europass.registry.selectors import accredited_qualifications
 
 from . import selectors
-from .forms import RevokeForm, SealUploadForm, SheetUploadForm, read_upload
+from .forms import FormatsForm, RevokeForm, SealUploadForm, SheetUploadForm, read_upload
 from .milestones import batch_milestone, changed, export_milestone
 from .models import Batch, IssuedCredential
 from .services.batches import (
@@ -35,9 +35,16 @@ from .services.batches import (
     batch_upload,
 )
 from .services.building import preview_visual
-from .services.exports import EXPORTABLE, download_name, export_request, member_name, ready_file
+from .services.exports import (
+    download_name,
+    export_request,
+    ready_file,
+    sealed_zip_check,
+    sealed_zip_name,
+    sealed_zip_stream,
+)
 from .services.revocation import credential_revoke
-from .services.seals import seal_expires_soon, seal_install
+from .services.seals import formats_choose, seal_expires_soon, seal_install, seal_level
 from .sheets import annotate_xlsx, build_template_csv, build_template_xlsx, read_sheet, validate_sheet
 from .sheets.limits import SheetLimits
 
@@ -70,7 +77,26 @@ def seal_page(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = selectors.organisation_for(request.user, slug)
     is_admin = is_organisation_admin(request.user, organisation)
     form = SealUploadForm(platform_admin=request.user.is_superuser)
-    if request.method == "POST":
+    formats_form = FormatsForm(initial={"credential_formats": organisation.credential_formats})
+    if request.method == "POST" and request.POST.get("form") == "formats":
+        formats_form = FormatsForm(request.POST)
+        if formats_form.is_valid():
+            try:
+                formats_choose(
+                    organisation=organisation,
+                    actor=request.user,
+                    formats=formats_form.cleaned_data["credential_formats"],
+                )
+            except ApplicationError as error:
+                formats_form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("From now on, credentials are sealed as: %(formats)s.")
+                    % {"formats": organisation.get_credential_formats_display()},
+                )
+                return redirect("issuing:seal", slug=slug)
+    elif request.method == "POST":
         if not is_admin:
             organisation = selectors.organisation_for(request.user, slug, admin=True)
         form = SealUploadForm(request.POST, request.FILES, platform_admin=request.user.is_superuser)
@@ -95,6 +121,9 @@ def seal_page(request: HttpRequest, slug: str) -> HttpResponse:
             "expires_soon": bool(active and seal_expires_soon(active)),
             "previous": [s for s in seals if not s.active],
             "form": form,
+            "formats_form": formats_form,
+            "level": seal_level(),
+            "tsa_host": urlsplit(settings.TSA_URL).netloc if settings.TSA_URL else "",
             "is_admin": is_admin,
         },
     )
@@ -231,16 +260,16 @@ def batch_annotated(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 @pages_errors
 def batch_zip(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Every sealed credential of the batch as XML (fast: built here). PDFs are prepared by the workers
-    (``batch_export``)."""
+    """Every sealed credential of the batch in each format it was sealed in (XML, EDC 3 JSON-LD), one zip streamed
+    as it is written. PDFs are prepared by the workers (``batch_export``)."""
     batch = selectors.batch_for(request.user, public_id)
-    sealed = batch.credentials.filter(status__in=EXPORTABLE)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for credential in sealed.only("public_id", "row_number", "xml").iterator(chunk_size=500):
-            archive.writestr(f"{member_name(credential)}.xml", bytes(credential.xml or b""))
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    return attachment(response, f"batch-{batch.public_id}.zip")
+    try:
+        sealed_zip_check(batch)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("issuing:batch", public_id=batch.public_id)
+    response = StreamingHttpResponse(sealed_zip_stream(batch), content_type="application/zip")
+    return attachment(response, sealed_zip_name(batch))  # type: ignore[return-value]  # streamed, a response all the same
 
 
 @login_required
@@ -308,6 +337,38 @@ def credential_xml(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect("issuing:credential", public_id=credential.public_id)
     response = HttpResponse(bytes(credential.xml), content_type="application/xml")
     return attachment(response, f"credential-{credential.public_id}.xml")
+
+
+@login_required
+@require_GET
+@pages_errors
+def credential_edc3(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The sealed EDC 3 file (ELM 3 JSON-LD in a JAdES seal), as sealed, byte for byte."""
+    credential = selectors.credential_for(request.user, public_id)
+    if not credential.edc3:
+        return redirect("issuing:credential", public_id=credential.public_id)
+    response = HttpResponse(bytes(credential.edc3), content_type="application/ld+json")
+    return attachment(response, f"credential-{credential.public_id}.jsonld")
+
+
+@login_required
+@require_GET
+@pages_errors
+def credential_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The credential's PDF (its visual representation, every sealed file attached), rendered on request."""
+    credential = selectors.credential_for(request.user, public_id)
+    xml, edc3 = bytes(credential.xml or b""), bytes(credential.edc3 or b"")
+    if not (xml or edc3):
+        return redirect("issuing:credential", public_id=credential.public_id)
+    pdf = pdf_of_sealed(
+        xml=xml or edc3,
+        companion=edc3 if xml else b"",
+        qr_url=settings.SITE_URL + reverse("verification:index"),
+        lang=_lang(),
+    )
+    return attachment(
+        HttpResponse(pdf, content_type="application/pdf"), f"credential-{credential.public_id}.pdf"
+    )
 
 
 @login_required

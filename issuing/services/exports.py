@@ -110,31 +110,42 @@ class _Pipe(io.RawIOBase):
         return data
 
 
-def xml_zip_check(batch: Batch) -> int:
-    """How many credentials the zip of XML would hold; ``ApplicationError`` when none is sealed (nothing to offer)."""
+def sealed_zip_check(batch: Batch) -> int:
+    """How many credentials the zip of sealed files would hold; ``ApplicationError`` when none is sealed (nothing
+    to offer)."""
     count = batch.credentials.filter(status__in=EXPORTABLE).count()
     if not count:
         raise ApplicationError(_("No credential of this batch is sealed yet."), code="nothing_to_export")
     return count
 
 
-def xml_zip_stream(batch: Batch) -> Iterator[bytes]:
-    """Every sealed credential of the batch as XML, one zip streamed as it is written (never whole in memory)."""
+def _sealed_files(credential: IssuedCredential) -> list[tuple[str, bytes]]:
+    """A credential's sealed files as zip members: ``<name>.xml`` (Europass XML, XAdES) and ``<name>.jsonld``
+    (EDC 3, JAdES), whichever it was sealed in."""
+    name = member_name(credential)
+    files = [(f"{name}.xml", bytes(credential.xml or b"")), (f"{name}.jsonld", bytes(credential.edc3 or b""))]
+    return [(member, data) for member, data in files if data]
+
+
+def sealed_zip_stream(batch: Batch) -> Iterator[bytes]:
+    """Every sealed credential of the batch, each in every format it was sealed in, one zip streamed as it is
+    written (never whole in memory)."""
     pipe = _Pipe()
     sealed = (
         batch.credentials.filter(status__in=EXPORTABLE)
         .order_by("row_number", "id")
-        .only("public_id", "row_number", "learner_id", "holder_name", "xml")
+        .only("public_id", "row_number", "learner_id", "holder_name", "xml", "edc3")
     )
     with zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED) as archive:
         for credential in sealed.iterator(chunk_size=500):
-            archive.writestr(f"{member_name(credential)}.xml", bytes(credential.xml or b""))
+            for member, data in _sealed_files(credential):
+                archive.writestr(member, data)
             yield pipe.take()
     yield pipe.take()
 
 
-def xml_zip_name(batch: Batch) -> str:
-    return f"batch-{_safe_part(batch.filename.rsplit('.', 1)[0], limit=60) or batch.public_id}-xml.zip"
+def sealed_zip_name(batch: Batch) -> str:
+    return f"batch-{_safe_part(batch.filename.rsplit('.', 1)[0], limit=60) or batch.public_id}-sealed.zip"
 
 
 def export_outdated(export: BatchExport) -> bool:
@@ -240,16 +251,21 @@ def export_part_render(part_pk: int) -> bool:
     scratch = folder / f".part-{part.number:06d}-{uuid.uuid4().hex}.tmp"
     qr_url = settings.SITE_URL + reverse("verification:index")
     credentials = IssuedCredential.objects.filter(pk__in=part.credential_ids).only(
-        "public_id", "row_number", "learner_id", "holder_name", "xml"
+        "public_id", "row_number", "learner_id", "holder_name", "xml", "edc3"
     )
     try:
         with zipfile.ZipFile(scratch, "w") as archive:
             for credential in credentials.order_by("row_number", "id"):
-                xml = bytes(credential.xml or b"")
-                name = member_name(credential)
-                archive.writestr(f"{name}.xml", xml, compress_type=zipfile.ZIP_DEFLATED)
-                pdf = pdf_of_sealed(xml=xml, qr_url=qr_url, lang=export.lang)
-                archive.writestr(f"{name}.pdf", pdf, compress_type=zipfile.ZIP_STORED)  # already compressed
+                for member, data in _sealed_files(credential):
+                    archive.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED)
+                xml, edc3 = bytes(credential.xml or b""), bytes(credential.edc3 or b"")
+                # The PDF shows the XML when there is one, and attaches every sealed file.
+                pdf = pdf_of_sealed(
+                    xml=xml or edc3, companion=edc3 if xml else b"", qr_url=qr_url, lang=export.lang
+                )
+                archive.writestr(
+                    f"{member_name(credential)}.pdf", pdf, compress_type=zipfile.ZIP_STORED
+                )  # already compressed
         os.replace(scratch, target)
     except (
         Exception

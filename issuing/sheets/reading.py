@@ -150,7 +150,7 @@ def _decode(data: bytes, limits: SheetLimits) -> str:
     if marked:
         raise SheetError(
             _(
-                "Row %(row)s is not in UTF-8 although the file is marked as UTF-8: names would come out garbled. Save it again as \u201cCSV UTF-8\u201d and upload it again."
+                "Row %(row)s is not in UTF-8 although the file is marked as UTF-8: names would come out garbled. Save it again as “CSV UTF-8” and upload it again."
             )
             % {"row": bad_row}
         )
@@ -163,7 +163,7 @@ def _decode(data: bytes, limits: SheetLimits) -> str:
                 continue
             raise SheetError(
                 _(
-                    "Row %(row)s is not in UTF-8 while row %(other)s is: the file mixes two text encodings (UTF-8 and Windows-1252) and names would come out garbled. Save it again as \u201cCSV UTF-8\u201d and upload it again."
+                    "Row %(row)s is not in UTF-8 while row %(other)s is: the file mixes two text encodings (UTF-8 and Windows-1252) and names would come out garbled. Save it again as “CSV UTF-8” and upload it again."
                 )
                 % {"row": bad_row, "other": number}
             )

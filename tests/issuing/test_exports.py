@@ -86,7 +86,9 @@ def test_staff_prepare_the_zip_follow_its_progress_and_download_every_xml_with_i
     archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))  # type: ignore[attr-defined]
     names = archive.namelist()
     stems = [name.rsplit(".", 1)[0] for name in names]
-    assert len(names) == 10 and stems == sorted(stems)  # by sheet row, each XML beside its PDF
+    # by sheet row, each sealed file (XML, EDC 3: the demo body issues both) beside its PDF
+    assert len(names) == 15 and stems == sorted(stems)
+    assert {name.rsplit(".", 1)[1] for name in names} == {"xml", "jsonld", "pdf"}
     for pdf in (name for name in names if name.endswith(".pdf")):
         assert extract_xml(archive.read(pdf)) == archive.read(pdf.removesuffix(".pdf") + ".xml")
     assert not (exports.exports_dir() / str(export.public_id)).exists()  # the parts are gone
@@ -120,7 +122,7 @@ def test_a_part_delivered_twice_is_counted_once(
     _render_all(export)
     export.refresh_from_db()
     assert (export.rendered, export.status) == (3, "ready")
-    assert len(zipfile.ZipFile(exports.export_file(export)).namelist()) == 6
+    assert len(zipfile.ZipFile(exports.export_file(export)).namelist()) == 9  # XML, EDC 3, PDF each
 
 
 def test_a_pdf_that_cannot_be_rendered_fails_the_export_with_the_reason_and_can_be_tried_again(
@@ -188,4 +190,4 @@ def test_the_api_prepares_follows_and_downloads_the_zip(
     download = api.get(done["download"])
     assert download.status_code == 200
     content = b"".join(download.streaming_content)  # type: ignore[attr-defined]
-    assert len(zipfile.ZipFile(io.BytesIO(content)).namelist()) == 4
+    assert len(zipfile.ZipFile(io.BytesIO(content)).namelist()) == 6  # XML, EDC 3, PDF each

@@ -199,7 +199,7 @@ def test_the_pages_show_the_problems_then_the_progress(
     assert b"1 of 1 sealed" in done.content and b"hx-get" not in done.content
 
 
-def test_a_batch_downloads_at_once_as_a_zip_of_its_sealed_xml(
+def test_a_batch_downloads_at_once_as_a_zip_of_its_sealed_xml_and_edc3_files(
     organisation: Organisation,
     staff: User,
     staff_client: Client,
@@ -217,5 +217,6 @@ def test_a_batch_downloads_at_once_as_a_zip_of_its_sealed_xml(
     )
     _seal_all(batch)
     url = f"/issuing/batches/{batch.public_id}/credentials.zip"
-    names = zipfile.ZipFile(io.BytesIO(staff_client.get(url).content)).namelist()
-    assert len(names) == 2 and all(name.endswith(".xml") for name in names)
+    response = staff_client.get(url)
+    names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()  # type: ignore[attr-defined]
+    assert sorted(name.rsplit(".", 1)[1] for name in names) == ["jsonld", "jsonld", "xml", "xml"]

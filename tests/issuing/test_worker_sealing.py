@@ -50,7 +50,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_seals_nothing_twice(
     assert len(set(ids)) == 200  # each credential sealed into exactly one document
 
 
-def test_real_workers_prepare_a_batch_zip_of_xml_and_pdf_in_parallel_parts(
+def test_real_workers_prepare_a_batch_zip_of_sealed_files_and_pdfs_in_parallel_parts(
     organisation: Organisation, staff: User, start_worker: Any, settings: Any
 ) -> None:
     import zipfile
@@ -78,6 +78,8 @@ def test_real_workers_prepare_a_batch_zip_of_xml_and_pdf_in_parallel_parts(
     try:
         with zipfile.ZipFile(export_file(export)) as archive:
             names = archive.namelist()
-        assert len(names) == 2 * count and sum(name.endswith(".pdf") for name in names) == count
+        assert (
+            len(names) == 3 * count and sum(name.endswith(".pdf") for name in names) == count
+        )  # + XML, EDC 3
     finally:
         export_file(export).unlink(missing_ok=True)
