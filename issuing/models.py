@@ -19,8 +19,17 @@ class OrganisationSeal(models.Model):
     """An awarding body's e-seal: the private key encrypted at rest and its certificate chain."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Source(models.TextChoices):
+        SOFTWARE = "software", _("software key (uploaded, encrypted at rest)")
+        PKCS11 = "pkcs11", _("PKCS#11 token or HSM")
+
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="seals")
-    encrypted_key = models.BinaryField(editable=False)
+    # The software key, encrypted; empty for a key that lives in a device (``source``).
+    encrypted_key = models.BinaryField(editable=False, default=b"", blank=True)
+    source = models.CharField(_("key source"), max_length=10, choices=Source.choices, default=Source.SOFTWARE)
+    # Where a device key is (module, token and key names, the NAME of the PIN's environment variable): no secret.
+    source_config = models.JSONField(default=dict, blank=True, editable=False)
     certificate_pem = models.TextField(_("certificate"))
     chain_pem = models.TextField(_("intermediate certificates"), blank=True)
     fingerprint = models.CharField(max_length=64, db_index=True)
@@ -165,6 +174,7 @@ class AuditEvent(models.Model):
         RETRIED = "retried", _("retried failed credentials")
         REVOKED = "revoked", _("revoked a credential")
         SEAL_CHANGED = "seal_changed", _("changed the e-seal")
+        SEAL_TESTED = "seal_tested", _("tested the e-seal")
         ISSUED = "issued", _("issued a credential")
         EXPORTED = "exported", _("prepared a PDF zip")
         FORMATS_CHANGED = "formats_changed", _("changed the credential formats")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -25,6 +26,7 @@ from europass.sealing.jades_seal import JadesSealer, ValidationValues
 from europass.sealing.keys import KeyVault, SealKey, load_pem, load_pkcs12
 from europass.sealing.seal import Sealer
 from europass.sealing.timestamp import TimeStamper
+from europass.sealing.token_keys import Pkcs11Config, Pkcs11Source
 
 from ..audit import audit
 from ..models import AuditEvent, OrganisationSeal
@@ -98,9 +100,16 @@ def seal_check(
 
 
 def seal_store(
-    *, organisation: Organisation, seal_key: SealKey, actor: Any, confirm_identifier: bool = False
+    *,
+    organisation: Organisation,
+    seal_key: SealKey,
+    actor: Any,
+    confirm_identifier: bool = False,
+    source: str = OrganisationSeal.Source.SOFTWARE,
+    source_config: dict[str, str] | None = None,
 ) -> OrganisationSeal:
-    """Keep ``seal_key`` as the organisation's active e-seal; the previous one stays for old credentials."""
+    """Keep ``seal_key`` as the organisation's active e-seal; the previous one stays for old credentials. A key that
+    lives in a device (``source`` pkcs11) is not stored: only where it is (``source_config``)."""
     identifier = seal_check(
         organisation=organisation, seal_key=seal_key, actor=actor, confirm_identifier=confirm_identifier
     )
@@ -114,7 +123,11 @@ def seal_store(
         )
         seal = OrganisationSeal.objects.create(
             organisation=organisation,
-            encrypted_key=_vault().encrypt(seal_key.private_key),
+            encrypted_key=_vault().encrypt(seal_key.private_key)
+            if source == OrganisationSeal.Source.SOFTWARE
+            else b"",
+            source=source,
+            source_config=source_config or {},
             certificate_pem=_pem((cert,)),
             chain_pem=_pem(tuple(seal_key.chain)),
             fingerprint=cert.fingerprint(hashes.SHA256()).hex(),
@@ -130,6 +143,8 @@ def seal_store(
         details: dict[str, object] = {
             "fingerprint": seal.fingerprint,
             "not_after": seal.not_after.isoformat(),
+            "source": source,
+            **({"where": source_config} if source_config else {}),
         }
         if not same_legal_person(identifier, organisation.legal_identifier):
             details["confirmed_by_platform_administrator"] = True
@@ -229,11 +244,174 @@ def seal_expires_soon(seal: OrganisationSeal, *, now: dt.datetime | None = None)
 
 
 def seal_key_of(seal: OrganisationSeal) -> SealKey:
+    """The seal's key: the software key decrypted, or the device key reached where ``source_config`` says (its
+    certificate must still be the one recorded: a token whose key was replaced is refused)."""
     certificate = x509.load_pem_x509_certificate(seal.certificate_pem.encode())
     chain = tuple(x509.load_pem_x509_certificates(seal.chain_pem.encode())) if seal.chain_pem.strip() else ()
+    if seal.source == OrganisationSeal.Source.PKCS11:
+        found = pkcs11_source(Pkcs11Config.from_json(seal.source_config)).read(certificate)
+        if found.certificate.fingerprint(hashes.SHA256()).hex() != seal.fingerprint:
+            raise SealingError(
+                "pkcs11_other_certificate",
+                "The token now holds another certificate than the installed e-seal: install it again.",
+                "Le jeton contient désormais un autre certificat que le cachet installé : installez-le à nouveau.",
+            )
+        return SealKey(private_key=found.private_key, certificate=certificate, chain=chain or found.chain)
     return SealKey(
         private_key=_vault().decrypt(bytes(seal.encrypted_key)), certificate=certificate, chain=chain
     )
+
+
+_sources: dict[Pkcs11Config, Pkcs11Source] = {}
+_sources_lock = threading.Lock()
+
+
+def pkcs11_source(config: Pkcs11Config) -> Pkcs11Source:
+    """One source (one session) per token key and process."""
+    with _sources_lock:
+        source = _sources.get(config)
+        if source is None:
+            source = _sources[config] = Pkcs11Source(config)
+        return source
+
+
+def _source_error(error: SealingError) -> ApplicationError:
+    return ApplicationError(error.messages.get(_lang(), str(error)), code=error.code)
+
+
+def seal_source_pkcs11(
+    *,
+    organisation: Organisation,
+    actor: Any,
+    config: Pkcs11Config,
+    certificate_pem: bytes | None = None,
+    chain_pem: bytes | None = None,
+    by_operator: bool = False,
+) -> OrganisationSeal:
+    """Make the key on a PKCS#11 token (or HSM) the organisation's e-seal: the token is opened with the PIN from
+    ``config.pin_env`` (in this process's environment), the key found, its certificate read from the token (or
+    ``certificate_pem``) and checked like an uploaded one, and a test signature made. Nothing secret is stored."""
+    if not by_operator and not is_organisation_admin(actor, organisation):
+        raise PermissionDenied(
+            _("Only an administrator of %(organisation)s may do this.") % {"organisation": organisation}
+        )
+    given = x509.load_pem_x509_certificate(certificate_pem) if certificate_pem else None
+    try:
+        found = pkcs11_source(config).read(given)
+    except SealingError as error:
+        raise _source_error(error) from None
+    chain = tuple(x509.load_pem_x509_certificates(chain_pem)) if chain_pem else found.chain
+    seal_key = SealKey(private_key=found.private_key, certificate=found.certificate, chain=chain)
+    return seal_store(
+        organisation=organisation,
+        seal_key=seal_key,
+        actor=actor,
+        confirm_identifier=by_operator,
+        source=OrganisationSeal.Source.PKCS11,
+        source_config=config.to_json(),
+    )
+
+
+def seal_source_software(
+    *, organisation: Organisation, actor: Any, by_operator: bool = False
+) -> OrganisationSeal:
+    """Go back to the organisation's latest uploaded (software) key, if it is still valid."""
+    if not by_operator and not is_organisation_admin(actor, organisation):
+        raise PermissionDenied(
+            _("Only an administrator of %(organisation)s may do this.") % {"organisation": organisation}
+        )
+    software = (
+        OrganisationSeal.objects.filter(organisation=organisation, source=OrganisationSeal.Source.SOFTWARE)
+        .order_by("-created_at")
+        .first()
+    )
+    if software is None or software.not_after <= timezone.now():
+        raise ApplicationError(
+            _("%(organisation)s has no valid uploaded e-seal to go back to: upload one.")
+            % {"organisation": organisation},
+            code="no_software_seal",
+        )
+    if software.active:
+        return software
+    now = timezone.now()
+    with transaction.atomic():
+        OrganisationSeal.objects.filter(organisation=organisation, active=True).update(
+            active=False, replaced_at=now
+        )
+        OrganisationSeal.objects.filter(pk=software.pk).update(active=True, replaced_at=None)
+        audit(
+            organisation=organisation,
+            actor=actor,
+            action=AuditEvent.Action.SEAL_CHANGED,
+            target=software.subject,
+            details={"fingerprint": software.fingerprint, "source": OrganisationSeal.Source.SOFTWARE},
+        )
+    software.refresh_from_db()
+    return software
+
+
+@dataclass(frozen=True)
+class SealTest:
+    ok: bool
+    message: str
+    formats: tuple[str, ...]
+    level: str
+    milliseconds: float
+
+
+def seal_source_test(*, organisation: Organisation, actor: Any) -> SealTest:
+    """Seal an example credential with the active e-seal, in the organisation's formats and at the configured level,
+    and verify each with our verifier: proof that the key source works before a batch uses it. Audited."""
+    import time
+
+    from europass.credentials.example import example_credential
+    from europass.registry.selectors import trust_store
+    from europass.sealing.verify import verify
+
+    from .building import DocumentBuilder
+
+    started = time.perf_counter()
+    formats: list[str] = []
+    try:
+        seal = active_seal(organisation)
+        key = seal_key_of(seal)
+        timestamper = TimeStamper(settings.TSA_URL) if settings.TSA_URL and seal_level() != "B-B" else None
+        credential = example_credential(site=settings.SITE_URL)
+        documents: list[bytes] = []
+        if organisation.issues_xml:
+            documents.append(Sealer(key, timestamper=timestamper).seal(credential.to_xml()))
+            formats.append("xml")
+        if organisation.issues_edc3:
+            builder = DocumentBuilder(organisation, eidas_identifier=eidas_identifier_of(seal))
+            jades = JadesSealer(key, timestamper=timestamper)
+            documents.append(jades.seal(builder.edc3_payload(credential)))
+            formats.append("edc3")
+        failed = [
+            check
+            for document in documents
+            for check in verify(document, trust_store()).checks
+            if check.code == "seal_intact" and str(getattr(check.status, "value", check.status)) != "passed"
+        ]
+        ok = not failed
+        message = (
+            _("The e-seal works: a test credential was sealed and its seal verified.")
+            if ok
+            else _("The test credential was sealed but its seal does not verify: %(reason)s")
+            % {"reason": failed[0].message(_lang())}
+        )
+    except (SealingError, ApplicationError) as error:
+        ok = False
+        said = error.messages.get(_lang(), str(error)) if isinstance(error, SealingError) else error.message
+        message = _("The e-seal does not work: %(reason)s") % {"reason": said}
+    result = SealTest(ok, message, tuple(formats), seal_level(), (time.perf_counter() - started) * 1000)
+    audit(
+        organisation=organisation,
+        actor=actor,
+        action=AuditEvent.Action.SEAL_TESTED,
+        target="ok" if ok else "failed",
+        details={"ok": ok, "formats": list(formats), "message": message[:300]},
+    )
+    return result
 
 
 _sealer_lock = threading.Lock()

@@ -1,0 +1,104 @@
+"""Choose where an organisation's e-seal key lives, and prove that it works.
+
+    python manage.py seal_source --organisation SLUG pkcs11 --module PATH --token-label L (--key-label K | --key-id HEX)
+                                 --pin-env NAME [--certificate PEM] [--chain PEM]
+    python manage.py seal_source --organisation SLUG software     # back to the uploaded key
+    python manage.py seal_source --organisation SLUG test         # seal and verify a test document: exit 0 / 1
+    python manage.py seal_source --organisation SLUG              # show the active source
+
+The PIN is read from the environment variable named by --pin-env, here and in every worker: it is never stored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from europass.core.errors import ApplicationError
+from europass.registry.models import Organisation
+from europass.sealing.token_keys import Pkcs11Config
+from issuing.models import OrganisationSeal
+from issuing.services.seals import seal_level, seal_source_pkcs11, seal_source_software, seal_source_test
+
+ACTOR = "command line"
+
+
+def describe(seal: OrganisationSeal | None) -> str:
+    if seal is None:
+        return "no e-seal installed"
+    where = ""
+    if seal.source == OrganisationSeal.Source.PKCS11:
+        config = Pkcs11Config.from_json(seal.source_config)
+        where = f" on token {config.token_label!r}, key {config.key_name!r} ({config.module}), PIN from ${config.pin_env}"
+    return f"{seal.get_source_display()}{where}: {seal.subject}, valid until {seal.not_after:%Y-%m-%d}"
+
+
+class Command(BaseCommand):
+    help = "Show, choose (software key or PKCS#11 token) and test where an organisation's e-seal key lives."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--organisation", required=True, help="the organisation's short name (slug)")
+        sources = parser.add_subparsers(dest="source")
+        token = sources.add_parser("pkcs11", help="a key on a PKCS#11 token or HSM")
+        token.add_argument("--module", required=True, help="the PKCS#11 library (.so) of the token or HSM")
+        token.add_argument("--token-label", required=True)
+        token.add_argument("--key-label", default="")
+        token.add_argument("--key-id", default="", help="the key's CKA_ID in hexadecimal")
+        token.add_argument("--pin-env", required=True, help="the environment variable holding the user PIN")
+        token.add_argument("--certificate", help="the seal certificate (PEM), when the token holds none")
+        token.add_argument("--chain", help="intermediate certificates (PEM), when the token holds none")
+        sources.add_parser("software", help="back to the uploaded (software) key")
+        sources.add_parser("test", help="seal and verify a test document with the active e-seal")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        organisation = Organisation.objects.filter(slug=options["organisation"]).first()
+        if organisation is None:
+            raise CommandError(f"No organisation with the short name {options['organisation']!r}.")
+        source = options.get("source")
+        try:
+            if source == "pkcs11":
+                if not (options["key_label"] or options["key_id"]):
+                    raise CommandError("Name the key: --key-label or --key-id.")
+                config = Pkcs11Config(
+                    module=options["module"],
+                    token_label=options["token_label"],
+                    key_label=options["key_label"],
+                    key_id=options["key_id"],
+                    pin_env=options["pin_env"],
+                )
+                seal = seal_source_pkcs11(
+                    organisation=organisation,
+                    actor=ACTOR,
+                    config=config,
+                    certificate_pem=_read(options.get("certificate")),
+                    chain_pem=_read(options.get("chain")),
+                    by_operator=True,
+                )
+                self.stdout.write(f"{organisation.slug}: the e-seal is now {describe(seal)}")
+            elif source == "software":
+                seal = seal_source_software(organisation=organisation, actor=ACTOR, by_operator=True)
+                self.stdout.write(f"{organisation.slug}: the e-seal is now {describe(seal)}")
+            elif source == "test":
+                result = seal_source_test(organisation=organisation, actor=ACTOR)
+                self.stdout.write(
+                    f"{organisation.slug}: {result.message} ({', '.join(result.formats) or 'no format'}, "
+                    f"{result.level}, {result.milliseconds:.0f} ms)"
+                )
+                if not result.ok:
+                    raise CommandError("The e-seal test failed.")
+            else:
+                active = OrganisationSeal.objects.filter(organisation=organisation, active=True).first()
+                self.stdout.write(f"{organisation.slug}: {describe(active)}; seal level {seal_level()}")
+        except ApplicationError as error:
+            raise CommandError(error.message) from None
+
+
+def _read(path: str | None) -> bytes | None:
+    if not path:
+        return None
+    file = Path(path)
+    if not file.is_file():
+        raise CommandError(f"No such file: {path}")
+    return file.read_bytes()
