@@ -88,6 +88,10 @@ class Batch(models.Model):
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Why sealing waits (the e-seal key's device or service cannot sign now): shown on the batch page and in the
+    # API; its chunks are retried with a growing delay and the batch goes on by itself when the key works again.
+    paused_reason = models.TextField(_("paused because"), blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("batch")

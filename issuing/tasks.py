@@ -8,11 +8,18 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 
-@shared_task(name="issuing.seal_chunk", acks_late=True, reject_on_worker_lost=True, max_retries=5)
-def seal_chunk(credential_ids: list[int]) -> dict[str, int]:
-    from .services.sealing import credentials_seal
+@shared_task(
+    bind=True, name="issuing.seal_chunk", acks_late=True, reject_on_worker_lost=True, max_retries=None
+)
+def seal_chunk(self: Any, credential_ids: list[int]) -> dict[str, int]:
+    """Seal a chunk; while the e-seal key's device or service cannot sign, retry with a growing delay (5 s doubling
+    to 5 minutes, without end: the batch page says why it waits, and it goes on when the key works again)."""
+    from .services.sealing import SourceUnavailable, credentials_seal
 
-    return credentials_seal(credential_ids=credential_ids).to_json()
+    try:
+        return credentials_seal(credential_ids=credential_ids).to_json()
+    except SourceUnavailable:
+        raise self.retry(countdown=min(300, 5 * 2 ** min(self.request.retries, 6))) from None
 
 
 @shared_task(name="issuing.deliver_chunk", acks_late=True, reject_on_worker_lost=True, max_retries=3)

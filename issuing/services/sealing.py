@@ -25,6 +25,23 @@ from .seals import active_seal, eidas_identifier_of, jades_sealer_for, sealer_fo
 log = logging.getLogger(__name__)
 
 
+# Errors of the key's device or remote service: the key cannot sign NOW (token absent, PIN refused, service down,
+# authorisation expired). The credentials stay pending and the batch pauses; anything else fails the credential.
+SOURCE_ERRORS = ("pkcs11_", "csc_")
+
+
+def is_source_error(error: BaseException) -> bool:
+    return isinstance(error, SealingError) and error.code.startswith(SOURCE_ERRORS)
+
+
+class SourceUnavailable(Exception):
+    """Raised after storing what was sealed: the e-seal key cannot sign now; the task is retried later."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class SealResult:
     sealed: int = 0
@@ -53,12 +70,22 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
         by_organisation[credential.organisation_id].append(credential)
     outcomes: list[tuple[IssuedCredential, dict[str, object]]] = []
     now = timezone.now()
+    paused: dict[int, str] = {}  # batch id -> why its credentials wait
     for credentials in by_organisation.values():
         organisation = credentials[0].organisation
         try:
             seal = active_seal(organisation)
             sealer = sealer_for(seal) if organisation.issues_xml else None
             jades = jades_sealer_for(seal) if organisation.issues_edc3 else None
+        except SealingError as error:
+            if not is_source_error(error):
+                raise
+            reason = error.messages.get(_lang(), str(error))
+            log.warning(
+                "sealing: organisation %s: the e-seal key cannot sign now (%s)", organisation.slug, error.code
+            )
+            paused.update({c.batch_id: reason for c in credentials if c.batch_id})
+            continue
         except Exception as error:  # no e-seal, or a key that cannot be used: every credential fails clearly
             reason = str(getattr(error, "message", None) or _("The e-seal could not be used."))
             log.warning("sealing: organisation %s cannot seal: %s", organisation.slug, type(error).__name__)
@@ -72,6 +99,17 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
                 document = builder.credential(credential, now=now)
                 xml = sealer.seal(document.to_xml()) if sealer is not None else None
                 edc3 = jades.seal(builder.edc3_payload(document)) if jades is not None else None
+            except SealingError as error:
+                if not is_source_error(error):
+                    outcomes.append((credential, _failed(error)))
+                    continue
+                # The device stopped signing mid-chunk: keep what is sealed, leave the rest pending.
+                reason = error.messages.get(_lang(), str(error))
+                log.warning(
+                    "sealing: the e-seal key of %s stopped signing (%s)", organisation.slug, error.code
+                )
+                paused.update({c.batch_id: reason for c in credentials if c.batch_id})
+                break
             except Exception as error:
                 log.exception("sealing: credential %s failed", credential.public_id)
                 said = str(error) if isinstance(error, SealingError) else type(error).__name__
@@ -106,13 +144,39 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
                 sealed_ids.append(credential.pk)
             else:
                 failed += 1
+        for batch_id, reason in paused.items():
+            Batch.objects.filter(pk=batch_id).update(paused_reason=reason, paused_at=timezone.now())
+        going = {c.batch_id for c, values in outcomes if c.batch_id and values["status"] == "sealed"} - set(
+            paused
+        )
+        if going:  # the key signs again: the pause is over
+            Batch.objects.filter(pk__in=going).exclude(paused_reason="").update(
+                paused_reason="", paused_at=None
+            )
         for batch_id in {c.batch_id for c, _values in outcomes if c.batch_id}:
             _finish_if_done(batch_id)
         if sealed_ids:
             transaction.on_commit(lambda: _enqueue_delivery(sealed_ids))
+    if paused:
+        raise SourceUnavailable(next(iter(paused.values())))
     return SealResult(
         sealed=len(sealed_ids), failed=failed, skipped=len(credential_ids) - len(sealed_ids) - failed
     )
+
+
+def _failed(error: Exception) -> dict[str, object]:
+    log.warning("sealing: a credential failed: %s", type(error).__name__)
+    said = str(error) if isinstance(error, SealingError) else type(error).__name__
+    return {
+        "status": IssuedCredential.Status.FAILED,
+        "failure_reason": _("Sealing failed: %(error)s") % {"error": said},
+    }
+
+
+def _lang() -> str:
+    from django.utils.translation import get_language
+
+    return (get_language() or "en")[:2]
 
 
 def _finish_if_done(batch_id: int) -> None:

@@ -210,3 +210,74 @@ def test_real_workers_seal_a_batch_through_the_token_and_it_verifies_with_us_and
     result = _xmlsec1(sealed, anchor)
     assert result.returncode == 0, result.stderr
     assert isinstance(subprocess.CompletedProcess, type)
+
+
+def _pending_batch(organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch, count: int) -> Any:
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.sealing._enqueue_delivery", lambda ids: None)
+    rows = [learner(i) for i in range(1, count + 1)]
+    batch = batch_upload(organisation=organisation, actor=staff, data=xlsx(rows), filename="p.xlsx")
+    return batch_confirm(batch=batch, actor=staff)
+
+
+@pytest.mark.django_db
+def test_a_batch_pauses_while_the_token_cannot_sign_and_goes_on_when_it_can_sealing_nothing_twice(
+    softhsm_directory: Path, organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from issuing.services import seals
+    from issuing.services.sealing import SourceUnavailable, credentials_seal
+
+    token = _token(softhsm_directory, organisation)
+    _install(token, organisation)
+    seals._sealer.cache_clear()
+    seals._jades_sealer.cache_clear()
+    batch = _pending_batch(organisation, staff, monkeypatch, 6)
+    ids = list(batch.credentials.values_list("id", flat=True))
+    source = seals.pkcs11_source(Pkcs11Config.from_json(active_seal(organisation).source_config))
+    real = source._sign_once
+    signed = itertools.count()
+
+    def pulled_out_after_three_credentials(data: bytes, hash_name: str) -> bytes:
+        from pkcs11.exceptions import DeviceRemoved
+
+        if next(signed) >= 7:  # a test signature when the key is opened, then two (XML, EDC 3) per credential
+            raise DeviceRemoved()
+        return real(data, hash_name)
+
+    monkeypatch.setattr(source, "_sign_once", pulled_out_after_three_credentials)
+    with pytest.raises(SourceUnavailable, match="could not sign"):
+        credentials_seal(credential_ids=ids)
+    batch.refresh_from_db()
+    statuses = sorted(batch.credentials.values_list("status", flat=True))
+    assert statuses == ["pending"] * 3 + ["sealed"] * 3
+    assert "could not sign (DeviceRemoved)" in batch.paused_reason and batch.paused_at is not None
+    assert batch_progress(batch).pending == 3
+
+    monkeypatch.setattr(source, "_sign_once", real)  # the token is back
+    first_xml = {c.pk: bytes(c.xml or b"") for c in batch.credentials.filter(status="sealed")}
+    result = credentials_seal(credential_ids=ids)
+    assert result.sealed == 3 and result.skipped == 3
+    batch.refresh_from_db()
+    assert batch.paused_reason == "" and batch.status == "done"
+    assert {c.pk: bytes(c.xml or b"") for c in batch.credentials.filter(pk__in=first_xml)} == first_xml
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_token_pin_is_missing_waits_with_the_reason_and_nothing_fails(
+    softhsm_directory: Path, organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from issuing.services import seals
+    from issuing.services.sealing import SourceUnavailable, credentials_seal
+
+    token = _token(softhsm_directory, organisation)
+    _install(token, organisation)
+    seals._sealer.cache_clear()
+    seals._jades_sealer.cache_clear()
+    seals._sources.clear()  # a new worker process: no session open yet
+    batch = _pending_batch(organisation, staff, monkeypatch, 2)
+    monkeypatch.delenv(token.pin_env)
+    with pytest.raises(SourceUnavailable):
+        credentials_seal(credential_ids=list(batch.credentials.values_list("id", flat=True)))
+    batch.refresh_from_db()
+    assert f"set the environment variable {token.pin_env}" in batch.paused_reason
+    assert not batch.credentials.exclude(status="pending").exists()
