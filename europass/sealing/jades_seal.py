@@ -154,9 +154,32 @@ class JadesSealer:
 
     def seal(self, payload: str, *, signing_time: dt.datetime | None = None) -> bytes:
         """Seal ``payload`` (the exact JSON text of a credential); returns the JWS JSON document (UTF-8 bytes)."""
+        protected, signing_input = self._signing_input(payload, signing_time)
+        return self._finish(payload, protected, b64url(self._sign(signing_input)))
+
+    def prepare(self, payloads: list[str]) -> tuple[list[tuple[str, str]], list[bytes]]:
+        """For a key that signs many items per request: each payload with its protected header, and the signing
+        inputs to sign (in order); ``complete`` makes the seals."""
+        prepared, inputs = [], []
+        for payload in payloads:
+            protected, signing_input = self._signing_input(payload, None)
+            prepared.append((payload, protected))
+            inputs.append(signing_input)
+        return prepared, inputs
+
+    def complete(self, prepared: list[tuple[str, str]], signatures: list[bytes]) -> list[bytes]:
+        """The seals of prepared payloads from their raw signatures (PKCS#1 v1.5, or r || s for ECDSA)."""
+        return [
+            self._finish(payload, protected, b64url(signature))
+            for (payload, protected), signature in zip(prepared, signatures, strict=True)
+        ]
+
+    def _signing_input(self, payload: str, signing_time: dt.datetime | None) -> tuple[str, bytes]:
         moment = (signing_time or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
         protected = b64url((self._head + moment + self._tail).encode("utf-8"))
-        signature = b64url(self._sign(protected.encode("ascii") + b"." + payload.encode("utf-8")))
+        return protected, protected.encode("ascii") + b"." + payload.encode("utf-8")
+
+    def _finish(self, payload: str, protected: str, signature: str) -> bytes:
         entries: list[str] = []
         if self.timestamper is not None:
             token = self.timestamper.timestamp(signature.encode("ascii"))

@@ -28,7 +28,8 @@ from signxml.xades import XAdESSigner
 from .errors import SealingError
 from .evidence import SealRefused
 from .jades_seal import ValidationCollector, ValidationValues
-from .keys import SealKey
+from .keys import PrivateKey, SealKey
+from .token_keys import Recorder, TokenEcKey, TokenRsaKey
 from .xades import XADES141, archive_timestamp_data
 
 if TYPE_CHECKING:
@@ -84,6 +85,28 @@ class Sealer:
 
     def seal(self, xml: bytes) -> bytes:
         """Seal a credential document (bytes of an unsealed ``europassCredential``); returns the sealed bytes."""
+        return self._finish(self._signed(xml, self.seal_key.private_key))
+
+    def prepare(self, xmls: list[bytes]) -> tuple[list[etree._Element], Recorder]:
+        """For a key that signs many items per request (``batch_signer``): the documents signed with placeholders,
+        and what each signature must cover (``Recorder.items``, in order). ``complete`` puts the real ones in."""
+        key = self.seal_key.private_key
+        assert isinstance(key, (TokenRsaKey, TokenEcKey))
+        recorder = Recorder(key)
+        return [self._signed(xml, recorder.key) for xml in xmls], recorder
+
+    def complete(self, trees: list[etree._Element], signatures: list[bytes]) -> list[bytes]:
+        """The prepared documents with their real signature values (raw: PKCS#1 v1.5, or r || s for ECDSA, as the
+        XML signature carries them), then time-stamped and completed to the sealer's level."""
+        sealed = []
+        for tree, signature in zip(trees, signatures, strict=True):
+            value = tree.find(f".//{{{DS}}}Signature/{{{DS}}}SignatureValue")
+            assert value is not None
+            value.text = base64.b64encode(signature).decode()
+            sealed.append(self._finish(tree))
+        return sealed
+
+    def _signed(self, xml: bytes, key: PrivateKey) -> etree._Element:
         root = etree.fromstring(xml, parser=_PARSER)
         for old in root.findall(f"{{{SNB}}}proof"):
             root.remove(old)
@@ -91,7 +114,9 @@ class Sealer:
         etree.SubElement(proof, f"{{{DS}}}Signature", Id="placeholder", nsmap={"ds": DS})
         with self._lock:  # a signxml signer keeps per-call state
             self._signer._tokens_used.clear()  # Ids need only be unique within one document: keep memory flat
-            signed = self._signer.sign(root, key=self.seal_key.private_key, cert=self._chain)
+            return self._signer.sign(root, key=key, cert=self._chain)
+
+    def _finish(self, signed: etree._Element) -> bytes:
         if self.timestamper is not None:
             self._add_timestamp(signed)
             if self.validation is not None:

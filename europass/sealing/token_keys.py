@@ -410,3 +410,35 @@ def _ordered(chain: tuple[x509.Certificate, ...], leaf: x509.Certificate) -> tup
         remaining.remove(issuer)
         current = issuer
     return tuple(ordered)
+
+
+# --- many signatures in one request (a remote signing service) ---------------------------------------------------
+
+BatchSign = Callable[[list[bytes], str], list[bytes]]  # (data items, hash name) -> raw signatures, in order
+
+
+def batch_signer(key: Any) -> BatchSign | None:
+    """The key's way to sign many items in one request, when it has one (a remote service's key), else None."""
+    sign_many = getattr(key, "sign_many", None)
+    return sign_many if callable(sign_many) else None
+
+
+class Recorder:
+    """Stands in for a batch key while the documents are prepared: records what each would sign and returns a
+    placeholder of the right size, replaced by the real signature once the batch is signed."""
+
+    def __init__(self, key: TokenRsaKey | TokenEcKey) -> None:
+        self.items: list[bytes] = []
+        self.hashes: set[str] = set()
+        public = key.public_key()
+        if isinstance(public, rsa.RSAPublicKey):
+            self._size = (public.key_size + 7) // 8
+            self.key: TokenRsaKey | TokenEcKey = TokenRsaKey(public, self._record, f"{key.label} (batch)")
+        else:
+            self._size = 2 * ((public.curve.key_size + 7) // 8)
+            self.key = TokenEcKey(public, self._record, f"{key.label} (batch)")
+
+    def _record(self, data: bytes, hash_name: str) -> bytes:
+        self.items.append(data)
+        self.hashes.add(hash_name)
+        return bytes(self._size)
