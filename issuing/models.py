@@ -23,6 +23,7 @@ class OrganisationSeal(models.Model):
     class Source(models.TextChoices):
         SOFTWARE = "software", _("software key (uploaded, encrypted at rest)")
         PKCS11 = "pkcs11", _("PKCS#11 token or HSM")
+        CSC = "csc", _("remote sealing service (CSC API)")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="seals")
     # The software key, encrypted; empty for a key that lives in a device (``source``).

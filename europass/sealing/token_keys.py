@@ -355,7 +355,7 @@ class Pkcs11Source:
                 "The seal certificate's key is not the token key's type (RSA or ECDSA).",
                 "La clé du certificat du cachet n'est pas du type de la clé du jeton (RSA ou ECDSA).",
             )
-        _check_pair(private, seal_certificate)
+        check_pair(private, seal_certificate)
         return SealKey(
             private_key=private, certificate=seal_certificate, chain=_ordered(chain, seal_certificate)
         )
@@ -373,7 +373,7 @@ def _same_key(certificate: x509.Certificate, public: Any, key_type: Any) -> bool
     return False
 
 
-def _check_pair(private: Any, certificate: x509.Certificate) -> None:
+def check_pair(private: Any, certificate: x509.Certificate) -> None:
     """Sign a probe on the token and check it with the certificate's key: the certificate is this key's."""
     probe = b"europass e-seal key check"
     public = certificate.public_key()

@@ -21,12 +21,13 @@ from europass.registry.models import Organisation
 from europass.registry.services import seal_certificate_record
 from europass.sealing.binding import same_legal_person
 from europass.sealing.certificates import organization_identifier, qc_statements
+from europass.sealing.csc import CscClient, CscConfig
 from europass.sealing.errors import SealingError
 from europass.sealing.jades_seal import JadesSealer, ValidationValues
 from europass.sealing.keys import KeyVault, SealKey, load_pem, load_pkcs12
 from europass.sealing.seal import Sealer
 from europass.sealing.timestamp import TimeStamper
-from europass.sealing.token_keys import Pkcs11Config, Pkcs11Source
+from europass.sealing.token_keys import Pkcs11Config, Pkcs11Source, check_pair
 
 from ..audit import audit
 from ..models import AuditEvent, OrganisationSeal
@@ -248,6 +249,17 @@ def seal_key_of(seal: OrganisationSeal) -> SealKey:
     certificate must still be the one recorded: a token whose key was replaced is refused)."""
     certificate = x509.load_pem_x509_certificate(seal.certificate_pem.encode())
     chain = tuple(x509.load_pem_x509_certificates(seal.chain_pem.encode())) if seal.chain_pem.strip() else ()
+    if seal.source == OrganisationSeal.Source.CSC:
+        remote = csc_client(CscConfig.from_json(seal.source_config)).key()
+        if remote.certificate.fingerprint(hashes.SHA256()).hex() != seal.fingerprint:
+            raise SealingError(
+                "csc_other_certificate",
+                "The remote signing service now gives another certificate than the installed e-seal: install it "
+                "again.",
+                "Le service de signature distant donne désormais un autre certificat que le cachet installé : "
+                "installez-le à nouveau.",
+            )
+        return SealKey(private_key=remote.private_key, certificate=certificate, chain=chain or remote.chain)
     if seal.source == OrganisationSeal.Source.PKCS11:
         found = pkcs11_source(Pkcs11Config.from_json(seal.source_config)).read(certificate)
         if found.certificate.fingerprint(hashes.SHA256()).hex() != seal.fingerprint:
@@ -273,6 +285,43 @@ def pkcs11_source(config: Pkcs11Config) -> Pkcs11Source:
         if source is None:
             source = _sources[config] = Pkcs11Source(config)
         return source
+
+
+_clients: dict[CscConfig, CscClient] = {}
+
+
+def csc_client(config: CscConfig) -> CscClient:
+    """One client (one access token) per remote credential and process."""
+    with _sources_lock:
+        client = _clients.get(config)
+        if client is None:
+            client = _clients[config] = CscClient(config)
+        return client
+
+
+def seal_source_csc(
+    *, organisation: Organisation, actor: Any, config: CscConfig, by_operator: bool = False
+) -> OrganisationSeal:
+    """Make a credential of a remote signing service (CSC API v2) the organisation's e-seal: its certificate chain
+    from ``credentials/info``, checked like an uploaded one, and one test signature through the service."""
+    if not by_operator and not is_organisation_admin(actor, organisation):
+        raise PermissionDenied(
+            _("Only an administrator of %(organisation)s may do this.") % {"organisation": organisation}
+        )
+    try:
+        client = CscClient(config)
+        remote = client.key()
+        check_pair(remote.private_key, remote.certificate)
+    except SealingError as error:
+        raise _source_error(error) from None
+    return seal_store(
+        organisation=organisation,
+        seal_key=remote,
+        actor=actor,
+        confirm_identifier=by_operator,
+        source=OrganisationSeal.Source.CSC,
+        source_config=config.to_json(),
+    )
 
 
 def _source_error(error: SealingError) -> ApplicationError:

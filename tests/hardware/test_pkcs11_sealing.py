@@ -212,7 +212,9 @@ def test_real_workers_seal_a_batch_through_the_token_and_it_verifies_with_us_and
     assert isinstance(subprocess.CompletedProcess, type)
 
 
-def _pending_batch(organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch, count: int) -> Any:
+def _pending_batch(
+    organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch, count: int
+) -> Any:
     monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
     monkeypatch.setattr("issuing.services.sealing._enqueue_delivery", lambda ids: None)
     rows = [learner(i) for i in range(1, count + 1)]

@@ -2,11 +2,14 @@
 
     python manage.py seal_source --organisation SLUG pkcs11 --module PATH --token-label L (--key-label K | --key-id HEX)
                                  --pin-env NAME [--certificate PEM] [--chain PEM]
+    python manage.py seal_source --organisation SLUG csc --url URL --client-id ID --credential-id CID
+                                 [--secret-env NAME] [--pin-env NAME] [--batch-size 100]
     python manage.py seal_source --organisation SLUG software     # back to the uploaded key
     python manage.py seal_source --organisation SLUG test         # seal and verify a test document: exit 0 / 1
     python manage.py seal_source --organisation SLUG              # show the active source
 
-The PIN is read from the environment variable named by --pin-env, here and in every worker: it is never stored.
+Secrets (a token's PIN, a service's client secret and PIN) are read from the environment variables named by
+--pin-env / --secret-env, here and in every worker: they are never stored.
 """
 
 from __future__ import annotations
@@ -18,9 +21,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from europass.core.errors import ApplicationError
 from europass.registry.models import Organisation
+from europass.sealing.csc import CscConfig
 from europass.sealing.token_keys import Pkcs11Config
 from issuing.models import OrganisationSeal
-from issuing.services.seals import seal_level, seal_source_pkcs11, seal_source_software, seal_source_test
+from issuing.services.seals import (
+    seal_level,
+    seal_source_csc,
+    seal_source_pkcs11,
+    seal_source_software,
+    seal_source_test,
+)
 
 ACTOR = "command line"
 
@@ -32,6 +42,9 @@ def describe(seal: OrganisationSeal | None) -> str:
     if seal.source == OrganisationSeal.Source.PKCS11:
         config = Pkcs11Config.from_json(seal.source_config)
         where = f" on token {config.token_label!r}, key {config.key_name!r} ({config.module}), PIN from ${config.pin_env}"
+    elif seal.source == OrganisationSeal.Source.CSC:
+        remote = CscConfig.from_json(seal.source_config)
+        where = f" at {remote.url}, credential {remote.credential_id!r}, client {remote.client_id!r}"
     return f"{seal.get_source_display()}{where}: {seal.subject}, valid until {seal.not_after:%Y-%m-%d}"
 
 
@@ -49,6 +62,15 @@ class Command(BaseCommand):
         token.add_argument("--pin-env", required=True, help="the environment variable holding the user PIN")
         token.add_argument("--certificate", help="the seal certificate (PEM), when the token holds none")
         token.add_argument("--chain", help="intermediate certificates (PEM), when the token holds none")
+        remote = sources.add_parser("csc", help="a credential of a remote signing service (CSC API v2)")
+        remote.add_argument("--url", required=True, help="the API base, e.g. https://tsp.example/csc/v2")
+        remote.add_argument("--client-id", required=True, help="the OAuth2 client id")
+        remote.add_argument("--credential-id", required=True)
+        remote.add_argument(
+            "--secret-env", default="", help="the environment variable holding the client secret"
+        )
+        remote.add_argument("--pin-env", default="", help="the environment variable holding the PIN (SCAL2)")
+        remote.add_argument("--batch-size", type=int, default=100, help="hashes per signHash call (at most)")
         sources.add_parser("software", help="back to the uploaded (software) key")
         sources.add_parser("test", help="seal and verify a test document with the active e-seal")
 
@@ -74,6 +96,21 @@ class Command(BaseCommand):
                     config=config,
                     certificate_pem=_read(options.get("certificate")),
                     chain_pem=_read(options.get("chain")),
+                    by_operator=True,
+                )
+                self.stdout.write(f"{organisation.slug}: the e-seal is now {describe(seal)}")
+            elif source == "csc":
+                seal = seal_source_csc(
+                    organisation=organisation,
+                    actor=ACTOR,
+                    config=CscConfig(
+                        url=options["url"],
+                        client_id=options["client_id"],
+                        credential_id=options["credential_id"],
+                        secret_env=options["secret_env"],
+                        pin_env=options["pin_env"],
+                        batch_size=max(1, options["batch_size"]),
+                    ),
                     by_operator=True,
                 )
                 self.stdout.write(f"{organisation.slug}: the e-seal is now {describe(seal)}")
