@@ -6,10 +6,13 @@ verification engine, at the time the token proves, with the verifier's anchors."
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import hashlib
 import urllib.request
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from asn1crypto import cms, core, tsp
 from pyhanko.sign.general import SignedDataCerts, extract_signer_info
@@ -20,6 +23,7 @@ from pyhanko.sign.validation.generic_cms import extract_certs_for_validation, va
 from .errors import SealingError
 
 _REPLY_LIMIT = 1024 * 1024
+T = TypeVar("T")
 
 
 class TimeStampReply(core.Sequence):
@@ -91,7 +95,7 @@ class TimeStamper:
     def timestamp(self, data: bytes) -> bytes:
         digest = hashlib.new(self.digest, data).digest()
         try:
-            token = asyncio.run(self._client.async_timestamp(digest, self.digest))
+            token = _run(self._client.async_timestamp(digest, self.digest))
         except TimestampRequestError:  # pyHanko: refused, or a nonce that is not ours
             raise SealingError(
                 "tsa_nonce",
@@ -99,6 +103,17 @@ class TimeStamper:
                 "La réponse d'horodatage ne correspond pas à la demande.",
             ) from None
         return bytes(token.dump())
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run pyHanko's coroutine to its end from synchronous code, also where this thread already runs an event loop
+    (an async caller, a browser-test driver): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @dataclass(frozen=True)

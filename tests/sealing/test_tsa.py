@@ -121,3 +121,13 @@ def test_a_xades_b_lt_seal_carries_the_collected_values_and_verifies_with_us_and
     path.write_bytes(document)
     anchor.write_bytes(pki.anchor_cert.public_bytes(Encoding.PEM))
     assert _xmlsec1(path, anchor).returncode == 0
+
+
+def test_a_time_stamp_is_obtained_from_code_that_already_runs_an_event_loop(tsa_url: str) -> None:
+    import asyncio
+
+    async def inside_a_loop() -> bytes:
+        return TimeStamper(tsa_url).timestamp(b"signature value")
+
+    token = asyncio.run(inside_a_loop())
+    assert verify_timestamp_token(token, b"signature value").ok
