@@ -96,6 +96,11 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "europass.accounts.middleware.LoginThrottleMiddleware",
 ]
+# Development mode shows the site's own error pages (404, 500...) as visitors see them in production, the traceback
+# going to the console; DEBUG_TECHNICAL_ERRORS=true shows Django's technical pages instead. Does nothing with DEBUG
+# off. Last: inside CommonMiddleware (APPEND_SLASH) and authentication (europass.core.error_pages).
+DEBUG_TECHNICAL_ERRORS: bool = env.bool("DEBUG_TECHNICAL_ERRORS", default=False)
+MIDDLEWARE.append("europass.core.error_pages.SiteErrorPagesMiddleware")
 
 ROOT_URLCONF = "europass.urls"
 WSGI_APPLICATION = "europass.wsgi.application"
@@ -163,6 +168,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
+# After signing in without a `next`: the user's own area (issuing or wallet), chosen by the account adapter
+# (europass.accounts.adapter.landing_url); this is only the fallback of Django's own login views.
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
@@ -275,7 +282,34 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Europass digital credentials portal API",
-    "DESCRIPTION": "Issue, keep, share and verify Europass digital credentials.",
+    "DESCRIPTION": """Issue, keep, share and verify Europass digital credentials.
+
+## Who may call what
+
+- **Verification** (`POST /api/v1/verify`) is anonymous, rate-limited per client.
+- **Issuing** is for the staff of an awarding body (its batches and credentials only), **Wallet** for citizens (their
+  own wallet only). Each request acts as one account of the portal, authenticated in one of two ways.
+
+## A token (scripts, other systems)
+
+Send the account's token in every request:
+
+```
+curl -H "Authorization: Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b" \\
+  https://portal.example/api/v1/issuing/batches
+```
+
+There is no endpoint that trades a password for a token: a platform administrator creates it, on the command line
+with `python manage.py drf_create_token EMAIL` (it prints the key; `--reset` replaces the key, the old one stops
+working at once), or in the administration site (`/admin/`, *Auth Token › Tokens › Add token*, choosing the account).
+A token does not expire: keep it as secret as a password, and reset it when it may have leaked. An answer `401` means
+no token or a wrong one; `403` (or `404`) that the account may not see what was asked.
+
+## The session of a browser
+
+Signed in to the portal in the same browser, "Try it out" on this page works with that session (the page sends the
+CSRF token that requests which change something need).
+""",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -283,6 +317,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No deep links: Swagger UI puts them inside each operation's button (nested interactive controls, WCAG 4.1.2).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
+    # One section per face, in this order (europass.core.api_schema puts each operation in its face's section).
+    "TAGS": [
+        {"name": "Verification", "description": "Verify a credential: anyone, no account."},
+        {"name": "Issuing", "description": "Awarding bodies' staff: sheets, batches, credentials."},
+        {"name": "Wallet", "description": "Citizens: their credentials, downloads and share links."},
+        {"name": "Register", "description": "The register of qualifications and awarding bodies."},
+        {"name": "Status", "description": "Revocation status lists."},
+    ],
+    "ENUM_NAME_OVERRIDES": {"BatchStatusEnum": "issuing.models.Batch.Status"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "europass.core.api_schema.tag_operations",
+    ],
 }
 
 # Celery: Redis when REDIS_URL is set, else an embedded filesystem broker under var/ (a real queue,

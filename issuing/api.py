@@ -9,8 +9,10 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +24,7 @@ from europass.core.errors import ApplicationError
 from . import selectors
 from .forms import read_upload
 from .models import Batch, BatchExport, IssuedCredential
-from .services.batches import batch_confirm, batch_progress, batch_upload
+from .services.batches import batch_confirm, batch_progress, batch_upload, batches_progress
 from .services.exports import download_name, export_request, ready_file
 from .services.issue_one import credential_issue_one
 from .services.revocation import credential_revoke
@@ -96,6 +98,93 @@ class BatchUploadApi(APIView):
             organisation=organisation, actor=request.user, data=data, filename=upload.name or "sheet"
         )
         return Response(BatchOutput(batch).data, status=201)
+
+
+class ProgressOutput(serializers.Serializer):  # type: ignore[type-arg]
+    status = serializers.ChoiceField(choices=Batch.Status.choices)
+    total = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    sealed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    revoked = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+    rows_with_errors = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    rate_per_second = serializers.FloatField(allow_null=True)
+    seconds_left = serializers.FloatField(allow_null=True)
+
+
+class BatchSummaryOutput(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.UUIDField(source="public_id")
+    organisation = serializers.CharField(source="organisation.slug")
+    filename = serializers.CharField()
+    status = serializers.ChoiceField(choices=Batch.Status.choices)
+    total = serializers.IntegerField(help_text="Learner rows of the sheet")
+    created_at = serializers.DateTimeField()
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    progress = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(
+        help_text="The batch with its validation result and live progress"
+    )
+
+    @extend_schema_field(ProgressOutput)
+    def get_progress(self, batch: Batch) -> dict[str, Any]:
+        return self.context["progress"][batch.pk].to_json()  # type: ignore[no-any-return]
+
+    def get_url(self, batch: Batch) -> str:
+        return reverse("issuing-api-batch", args=[batch.public_id])
+
+
+class BatchPages(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class BatchListApi(generics.ListAPIView):  # type: ignore[type-arg]
+    serializer_class = BatchSummaryOutput
+    pagination_class = BatchPages
+
+    @extend_schema(
+        summary="The batches of my organisations, newest first, a page at a time",
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=Batch.Status.values, description="only the batches in this state"
+            ),
+            OpenApiParameter(
+                "organisation", str, description="only the batches of this organisation (its slug)"
+            ),
+        ],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        qs = selectors.batches_of(self.request.user)
+        status = self.request.query_params.get("status", "")
+        if status:
+            if status not in Batch.Status.values:
+                raise ApplicationError(
+                    _("Unknown status: use one of %(statuses)s.")
+                    % {"statuses": ", ".join(Batch.Status.values)},
+                    code="unknown_status",
+                )
+            qs = qs.filter(status=status)
+        slug = self.request.query_params.get("organisation", "")
+        if slug:
+            qs = qs.filter(organisation=selectors.organisation_for(self.request.user, slug))
+        # The sheet's file and rows stay in the database: a page of 100 batches reads neither (its problems are
+        # read: they count an invalid batch's rows with errors).
+        return qs.defer("source", "rows").order_by("-created_at", "-pk")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # always paginated
+        progress = batches_progress(page)
+        return self.get_paginated_response(
+            BatchSummaryOutput(page, many=True, context={"progress": progress}).data
+        )
 
 
 class BatchDetailApi(APIView):

@@ -5,6 +5,7 @@ from . import api
 urlpatterns = [
     path("organisations/<slug:slug>/batches", api.BatchUploadApi.as_view(), name="issuing-api-batch-upload"),
     path("organisations/<slug:slug>/credentials", api.IssueOneApi.as_view(), name="issuing-api-issue-one"),
+    path("batches", api.BatchListApi.as_view(), name="issuing-api-batches"),
     path("batches/<str:public_id>", api.BatchDetailApi.as_view(), name="issuing-api-batch"),
     path("batches/<str:public_id>/confirm", api.BatchConfirmApi.as_view(), name="issuing-api-batch-confirm"),
     path("batches/<str:public_id>/exports", api.BatchExportApi.as_view(), name="issuing-api-batch-exports"),

@@ -179,9 +179,54 @@ class VerifyApi(APIView):
                     "seal": {"level": "qualified"},
                     "credential": {"title": "Bachelor of Computer Science"},
                 },
-            )
+            ),
+            OpenApiExample(
+                "Revoked",
+                description="The same report, with the check that failed: here the awarding body revoked it.",
+                response_only=True,
+                status_codes=["422"],
+                value={
+                    "valid": False,
+                    "verdict": "failed",
+                    "checks": [
+                        {
+                            "code": "seal_intact",
+                            "status": "passed",
+                            "message": "The seal is intact: the credential has not been changed since it was sealed.",
+                            "details": {},
+                            "ec_check": "http://data.europa.eu/snb/verification/f9c2016fe9",
+                            "ec_status": "http://data.europa.eu/snb/verification-status/9895008394",
+                        },
+                        {
+                            "code": "not_revoked",
+                            "status": "failed",
+                            "message": "The awarding body revoked this credential on 2025-09-01.",
+                            "details": {
+                                "status_list": "https://portal.example/status/0b9f4c52-6f1e-4a7e-9d51-3c2a8e1f7b10",
+                                "index": 42,
+                                "source": "this portal",
+                                "revoked_at": "2025-09-01T08:30:00+00:00",
+                            },
+                            "ec_check": "http://data.europa.eu/snb/verification/271aef9eb4",
+                            "ec_status": "http://data.europa.eu/snb/verification-status/9d26eb9a37",
+                        },
+                    ],
+                    "seal": {"level": "qualified"},
+                    "credential": {"title": "Bachelor of Computer Science"},
+                },
+            ),
+            OpenApiExample(
+                "Unreadable input",
+                response_only=True,
+                status_codes=["400"],
+                value={
+                    "error": "unknown_format",
+                    "detail": "This is not a credential format this verifier reads (Europass XML, or EDC 3 "
+                    "JSON-LD).",
+                },
+            ),
         ],
-        tags=["verification"],
+        tags=["Verification"],
     )
     def post(self, request: Request) -> Response:
         lang = _lang(request)

@@ -5,10 +5,22 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
+from django.urls import reverse
 
 from europass.core.throttling import client_address
 
 from .throttling import LOGIN_FIELDS, forget_attempt, refuse_if_locked
+
+
+def landing_url(user: Any) -> str:
+    """Where a user's own area is: the issuing face for staff of an awarding body and platform administrators
+    (who see every organisation there), the administration site for other accounts with admin access, the wallet
+    for citizens."""
+    if user.is_superuser or user.memberships.exists():
+        return reverse("issuing:dashboard")
+    if user.is_staff:
+        return reverse("admin:index")
+    return reverse("wallet:index")
 
 
 def _login(credentials: dict[str, Any]) -> str | None:
@@ -20,6 +32,17 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """After signing in, when no page was asked for (a safe ``next`` wins: allauth checks it first)."""
+        return landing_url(request.user)
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        return (
+            landing_url(request.user)
+            if request.user.is_authenticated
+            else super().get_signup_redirect_url(request)
+        )
 
     def get_client_ip(self, request: HttpRequest) -> str:
         """allauth's own per-address limits (sign-up, password reset...) see the client every rate limit sees."""
