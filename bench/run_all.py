@@ -12,6 +12,7 @@ SCRIPTS = [
     "issue_sheet.py",
     "issue_formats.py",
     "seal_jades.py",
+    "seal_sources.py",
     "export_pdf.py",
     "wallet.py",
     "verify_inprocess.py",

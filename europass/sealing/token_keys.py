@@ -195,6 +195,7 @@ class Pkcs11Source:
         self._session: Any = None
         self._key: Any = None
         self._pid = 0
+        self._key_type: Any = None
 
     def __repr__(self) -> str:
         return f"Pkcs11Source({self.config.token_label!r}, {self.config.key_name!r})"
@@ -267,6 +268,7 @@ class Pkcs11Source:
                 "exactement une.",
             )
         self._session, self._key, self._pid = session, keys[0], os.getpid()
+        self._key_type = keys[0].key_type  # read once: each attribute read is a call to the token
 
     def _close(self) -> None:
         session, self._session, self._key = self._session, None, None
@@ -282,7 +284,7 @@ class Pkcs11Source:
             self._open()
         key = self._key
         rsa_mechanism, ec_hash = _MECHANISMS[hash_name]
-        if key.key_type == KeyType.RSA:
+        if self._key_type == KeyType.RSA:
             return bytes(key.sign(data, mechanism=getattr(Mechanism, rsa_mechanism)))
         digest = hashes.Hash(ec_hash())
         digest.update(data)

@@ -36,12 +36,12 @@ def available() -> bool:
     return os.path.isfile(MODULE) and shutil.which("softhsm2-util") is not None
 
 
-def configure(directory: Path) -> None:
+def configure(directory: Path, *, backend: str = "file") -> None:
     """Point SoftHSM2 at ``directory`` (before the library is first loaded in this process)."""
     tokens = directory / "tokens"
     tokens.mkdir(parents=True, exist_ok=True)
     conf = directory / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = {backend}\nlog.level = ERROR\n")
     os.environ["SOFTHSM2_CONF"] = str(conf)
 
 
