@@ -385,6 +385,12 @@ if SEAL_LEVEL not in ("", "B-B", "B-T", "B-LT", "B-LTA"):
     raise ImproperlyConfigured(f"SEAL_LEVEL must be B-B, B-T, B-LT or B-LTA (or empty), not {SEAL_LEVEL!r}.")
 if SEAL_LEVEL in ("B-T", "B-LT", "B-LTA") and not TSA_URL:
     raise ImproperlyConfigured(f"SEAL_LEVEL={SEAL_LEVEL} needs a time-stamping authority: set TSA_URL.")
+# E-seal keys in devices, configured by an organisation's administrator on its e-seal page: the PKCS#11 modules they
+# may choose (the operator installs them), and the prefix of the environment variables that may hold a PIN or a
+# client secret (so that a page cannot send another setting, SECRET_KEY say, to a remote service). The command line
+# (the operator) is not limited by either.
+PKCS11_MODULES: list[str] = env.list("PKCS11_MODULES", default=[])
+SEAL_SECRET_ENV_PREFIX: str = env.str("SEAL_SECRET_ENV_PREFIX", default="EUROPASS_SEAL_")
 # The demo users' password: a known default only in development mode.
 DEMO_PASSWORD: str = env.str("DEMO_PASSWORD", default="demo-password" if DEVELOPMENT else "")
 

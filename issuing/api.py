@@ -48,6 +48,11 @@ class BatchOutput(serializers.Serializer):  # type: ignore[type-arg]
     problems = ProblemSerializer(many=True)
     created_at = serializers.DateTimeField()
     progress = serializers.SerializerMethodField()
+    paused_reason = serializers.CharField(
+        help_text="Why sealing waits (the e-seal key's device or service cannot sign now), empty when it does not: "
+        "the batch goes on by itself when the key works again."
+    )
+    paused_at = serializers.DateTimeField(allow_null=True)
 
     def get_progress(self, batch: Batch) -> dict[str, Any]:
         return batch_progress(batch).to_json()

@@ -308,6 +308,8 @@ def seal_source_csc(
         raise PermissionDenied(
             _("Only an administrator of %(organisation)s may do this.") % {"organisation": organisation}
         )
+    if not by_operator:
+        _page_limits(url=config.url, env_names=(config.secret_env, config.pin_env))
     try:
         client = CscClient(config)
         remote = client.key()
@@ -322,6 +324,42 @@ def seal_source_csc(
         source=OrganisationSeal.Source.CSC,
         source_config=config.to_json(),
     )
+
+
+def _page_limits(*, module: str = "", url: str = "", env_names: tuple[str, ...] = ()) -> None:
+    """What an organisation's administrator may choose on the e-seal page (the operator, on the command line, may
+    choose anything): a PKCS#11 module the operator allows, secrets only in variables with the seal prefix, and a
+    remote service at a public HTTPS address."""
+    from urllib.parse import urlsplit
+
+    from verification.fetch import FetchError, resolve_public
+
+    if module and module not in settings.PKCS11_MODULES:
+        raise ApplicationError(
+            _("This PKCS#11 module is not one the platform operator allows (PKCS11_MODULES): %(allowed)s.")
+            % {"allowed": ", ".join(settings.PKCS11_MODULES) or _("none yet")},
+            code="pkcs11_module_not_allowed",
+        )
+    prefix = settings.SEAL_SECRET_ENV_PREFIX
+    for name in (n for n in env_names if n):
+        if not name.startswith(prefix) or not name.replace("_", "").isalnum() or not name.isupper():
+            raise ApplicationError(
+                _(
+                    "The environment variable %(name)s may not hold a seal secret: its name must start with %(prefix)s."
+                )
+                % {"name": name[:60], "prefix": prefix},
+                code="seal_secret_name",
+            )
+    if url:
+        parts = urlsplit(url)
+        try:
+            if parts.scheme != "https" and not settings.FETCH_ALLOW_PRIVATE_ADDRESSES:
+                raise FetchError("scheme", "not https")
+            resolve_public(parts.hostname or "", parts.port or 443)
+        except FetchError:
+            raise ApplicationError(
+                _("The remote signing service must be at a public HTTPS address."), code="csc_address"
+            ) from None
 
 
 def _source_error(error: SealingError) -> ApplicationError:
@@ -344,6 +382,8 @@ def seal_source_pkcs11(
         raise PermissionDenied(
             _("Only an administrator of %(organisation)s may do this.") % {"organisation": organisation}
         )
+    if not by_operator:
+        _page_limits(module=config.module, env_names=(config.pin_env,))
     given = x509.load_pem_x509_certificate(certificate_pem) if certificate_pem else None
     try:
         found = pkcs11_source(config).read(given)
@@ -575,3 +615,26 @@ def _eidas_identifier(fingerprint: str, certificate_pem: str) -> str | None:
 def eidas_identifier_of(seal: OrganisationSeal) -> str | None:
     """The seal certificate's organisation identifier (2.5.4.97), which EDC 3 carries as ``issuer.eIDASIdentifier``."""
     return _eidas_identifier(seal.fingerprint, seal.certificate_pem)
+
+
+def seal_source_description(seal: OrganisationSeal) -> str:
+    """Where the seal's key is, for people (no secret: only the names of the variables that hold them)."""
+    if seal.source == OrganisationSeal.Source.PKCS11:
+        token = Pkcs11Config.from_json(seal.source_config)
+        return _("key %(key)s on the token %(token)s (%(module)s); PIN from %(pin)s") % {
+            "key": token.key_name,
+            "token": token.token_label,
+            "module": token.module,
+            "pin": token.pin_env,
+        }
+    if seal.source == OrganisationSeal.Source.CSC:
+        remote = CscConfig.from_json(seal.source_config)
+        return _(
+            "credential %(credential)s at %(url)s (client %(client)s); up to %(size)s signatures per request"
+        ) % {
+            "credential": remote.credential_id,
+            "url": remote.url,
+            "client": remote.client_id,
+            "size": remote.batch_size,
+        }
+    return _("the uploaded key, stored encrypted; it is never shown")

@@ -283,3 +283,27 @@ def test_a_batch_whose_token_pin_is_missing_waits_with_the_reason_and_nothing_fa
     batch.refresh_from_db()
     assert f"set the environment variable {token.pin_env}" in batch.paused_reason
     assert not batch.credentials.exclude(status="pending").exists()
+
+
+@pytest.mark.django_db
+def test_the_api_says_why_a_batch_waits(
+    softhsm_directory: Path, organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rest_framework.test import APIClient
+
+    from issuing.services import seals
+    from issuing.services.sealing import SourceUnavailable, credentials_seal
+
+    token = _token(softhsm_directory, organisation)
+    _install(token, organisation)
+    seals._sealer.cache_clear()
+    seals._jades_sealer.cache_clear()
+    seals._sources.clear()
+    batch = _pending_batch(organisation, staff, monkeypatch, 1)
+    monkeypatch.delenv(token.pin_env)
+    with pytest.raises(SourceUnavailable):
+        credentials_seal(credential_ids=list(batch.credentials.values_list("id", flat=True)))
+    api = APIClient()
+    api.force_authenticate(staff)
+    shown = api.get(f"/api/v1/issuing/batches/{batch.public_id}").json()
+    assert f"set the environment variable {token.pin_env}" in shown["paused_reason"] and shown["paused_at"]
