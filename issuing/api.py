@@ -28,6 +28,7 @@ from .services.batches import batch_confirm, batch_progress, batch_upload, batch
 from .services.exports import download_name, export_request, ready_file
 from .services.issue_one import credential_issue_one
 from .services.revocation import credential_revoke
+from .services.seals import batch_authorise
 from .sheets.limits import SheetLimits
 
 
@@ -206,6 +207,29 @@ class BatchConfirmApi(APIView):
     )
     def post(self, request: Request, public_id: str) -> Response:
         batch = batch_confirm(batch=selectors.batch_for(request.user, public_id), actor=request.user)
+        return Response(BatchOutput(batch).data, status=202)
+
+
+class AuthoriseInput(serializers.Serializer):  # type: ignore[type-arg]
+    otp = serializers.CharField(
+        max_length=64, help_text="The one-time password shown by the seal holder's device"
+    )
+
+
+class BatchAuthoriseApi(APIView):
+    @extend_schema(
+        summary="Authorise a batch at the remote sealing service with a one-time password",
+        description="For an organisation whose remote e-seal (CSC API) asks for a one-time password: the remaining "
+        "signatures of the batch are authorised and its sealing goes on. The password is never stored.",
+        request=AuthoriseInput,
+        responses=BatchOutput,
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        batch = selectors.batch_for(request.user, public_id)
+        data = AuthoriseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch_authorise(batch=batch, actor=request.user, otp=data.validated_data["otp"])
+        batch.refresh_from_db()
         return Response(BatchOutput(batch).data, status=202)
 
 

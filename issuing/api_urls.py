@@ -8,6 +8,11 @@ urlpatterns = [
     path("batches", api.BatchListApi.as_view(), name="issuing-api-batches"),
     path("batches/<str:public_id>", api.BatchDetailApi.as_view(), name="issuing-api-batch"),
     path("batches/<str:public_id>/confirm", api.BatchConfirmApi.as_view(), name="issuing-api-batch-confirm"),
+    path(
+        "batches/<str:public_id>/authorise",
+        api.BatchAuthoriseApi.as_view(),
+        name="issuing-api-batch-authorise",
+    ),
     path("batches/<str:public_id>/exports", api.BatchExportApi.as_view(), name="issuing-api-batch-exports"),
     path(
         "batches/<str:public_id>/exports/<str:export_id>",

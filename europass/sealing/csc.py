@@ -66,9 +66,11 @@ class CscConfig:
     secret_env: str = ""
     pin_env: str = ""
     batch_size: int = 100
+    otp: bool = False  # each batch is authorised with a one-time password a person gives (``authorize_batch``)
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "otp": self.otp,
             "url": self.url,
             "client_id": self.client_id,
             "credential_id": self.credential_id,
@@ -86,6 +88,7 @@ class CscConfig:
             secret_env=str(data.get("secret_env", "")),
             pin_env=str(data.get("pin_env", "")),
             batch_size=int(data.get("batch_size", 100) or 100),
+            otp=bool(data.get("otp", False)),
         )
 
 
@@ -304,10 +307,28 @@ class CscClient:
             )
         return sad
 
-    def sign_many(self, items: list[bytes], hash_name: str) -> list[bytes]:
+    def authorize_batch(self, count: int, otp: str) -> tuple[str, int]:
+        """Signature activation data for ``count`` signatures, given a one-time password (SCAL1 with OTP: not bound
+        to hashes, so the chunks of a batch can use it as they are sealed). Returns the SAD and its lifetime (s)."""
+        payload: dict[str, Any] = {"credentialID": self.config.credential_id, "numSignatures": count, "OTP": otp}
+        if self.config.pin_env:
+            payload["PIN"] = self._secret(self.config.pin_env, "PIN", "code PIN")
+        data = self.post("credentials/authorize", payload)
+        sad = str(data.get("SAD", ""))
+        if not sad:
+            raise _error(
+                "csc_answer",
+                f"The remote signing service {self.name} gave no signature activation data.",
+                f"Le service de signature distant {self.name} n'a donné aucune donnée d'activation de signature.",
+            )
+        return sad, int(data.get("expiresIn", 3600) or 3600)
+
+    def sign_many(self, items: list[bytes], hash_name: str, *, sad: str | None = None) -> list[bytes]:
         """Raw signatures of ``items`` (PKCS#1 v1.5, or r || s for ECDSA), in order: the hashes are sent in
         batches of at most ``batch_size`` and the credential's ``multisign``, each batch authorised then signed
-        (authorised again, once, when the service says the authorisation expired)."""
+        (authorised again, once, when the service says the authorisation expired). With ``sad`` (a batch
+        authorised by a person's one-time password) no authorisation is asked: an expired one raises
+        ``csc_authorisation_expired``."""
         if hash_name not in HASH_OIDS:
             raise _error(
                 "csc_hash", f"Unsupported hash {hash_name}.", f"Hachage {hash_name} non pris en charge."
@@ -321,20 +342,38 @@ class CscClient:
         for start in range(0, len(hashes), size):
             part = hashes[start : start + size]
             for attempt in (1, 2):
-                sad = self._authorize(part, hash_name)
+                given = sad
+                if given is None and self.config.otp:
+                    raise _error(
+                        "csc_authorisation_needed",
+                        f"The remote seal {self.name} needs a one-time password for this batch: enter it on the "
+                        "batch page.",
+                        f"Le cachet distant {self.name} demande un mot de passe à usage unique pour ce lot : "
+                        "saisissez-le sur la page du lot.",
+                    )
+                activation = given if given is not None else self._authorize(part, hash_name)
                 try:
                     data = self.post(
                         "signatures/signHash",
                         {
                             "credentialID": self.config.credential_id,
-                            "SAD": sad,
+                            "SAD": activation,
                             "hashes": part,
                             "hashAlgorithmOID": HASH_OIDS[hash_name],
                             "signAlgo": sign_oid,
                         },
                     )
                 except SealingError as error:
-                    if attempt == 1 and error.code == "csc_refused" and "SAD" in str(error):
+                    expired = error.code == "csc_refused" and "SAD" in str(error)
+                    if expired and given is not None:
+                        raise _error(
+                            "csc_authorisation_expired",
+                            f"The authorisation of the remote seal {self.name} for this batch expired or is used "
+                            "up: enter a new one-time password on the batch page.",
+                            f"L'autorisation du cachet distant {self.name} pour ce lot a expiré ou est épuisée : "
+                            "saisissez un nouveau mot de passe à usage unique sur la page du lot.",
+                        ) from None
+                    if attempt == 1 and expired:
                         continue  # the authorisation expired between the two calls: authorise again
                     raise
                 break

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from europass.sealing.csc import CscConfig
 from europass.sealing.errors import SealingError
 from europass.sealing.jades_seal import JadesSealer
 from europass.sealing.seal import Sealer
@@ -25,7 +26,14 @@ from europass.sealing.token_keys import batch_signer
 from ..audit import audit
 from ..models import AuditEvent, Batch, IssuedCredential, OrganisationSeal
 from .building import DocumentBuilder
-from .seals import active_seal, eidas_identifier_of, jades_sealer_for, sealer_for
+from .seals import (
+    active_seal,
+    batch_activation,
+    batch_activation_expired,
+    eidas_identifier_of,
+    jades_sealer_for,
+    sealer_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +220,17 @@ def _seal_remotely(
         jades.prepare([builder.edc3_payload(d) for _c, d in built]) if jades is not None else ([], [])
     )
     items = (recorder.items if recorder is not None else []) + inputs
-    signatures = sign_many(items, "sha256")
+    if seal.source == OrganisationSeal.Source.CSC and CscConfig.from_json(seal.source_config).otp:
+        # Authorised per batch by a person's one-time password (batch_authorise): no password, no signature.
+        batch_id = built[0][0].batch_id
+        try:
+            signatures = sign_many(items, "sha256", sad=batch_activation(batch_id, seal))  # type: ignore[call-arg]
+        except SealingError as error:
+            if error.code == "csc_authorisation_expired":
+                batch_activation_expired(batch_id, seal)
+            raise
+    else:
+        signatures = sign_many(items, "sha256")
     xmls = sealer.complete(trees, signatures[: len(trees)]) if sealer is not None else [None] * len(built)
     edc3s = jades.complete(prepared, signatures[len(trees) :]) if jades is not None else [None] * len(built)
     for (credential, _document), xml, edc3 in zip(built, xmls, edc3s, strict=True):

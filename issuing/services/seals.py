@@ -313,7 +313,8 @@ def seal_source_csc(
     try:
         client = CscClient(config)
         remote = client.key()
-        check_pair(remote.private_key, remote.certificate)
+        if not config.otp:  # a credential that needs a person's one-time password signs only for a batch
+            check_pair(remote.private_key, remote.certificate)
     except SealingError as error:
         raise _source_error(error) from None
     return seal_store(
@@ -568,12 +569,17 @@ def status_signing_key(organisation: Organisation) -> tuple[Any, list[x509.Certi
     """The organisation's active e-seal to sign its status lists with (key, chain, fingerprint), or None."""
     seal = (
         OrganisationSeal.objects.filter(organisation=organisation, active=True)
-        .only("pk", "fingerprint")
+        .only("pk", "fingerprint", "source", "source_config")
         .first()
     )
     if seal is None:
         return None
-    seal_key = sealer_for(seal).seal_key
+    if seal.source == OrganisationSeal.Source.CSC and CscConfig.from_json(seal.source_config).otp:
+        return None  # it signs only what a person authorised with a one-time password: the list is served unsigned
+    try:
+        seal_key = sealer_for(seal).seal_key
+    except SealingError:  # the key's device cannot sign now: the list is served unsigned rather than not at all
+        return None
     return seal_key.private_key, [seal_key.certificate, *seal_key.chain], seal.fingerprint
 
 
@@ -638,3 +644,66 @@ def seal_source_description(seal: OrganisationSeal) -> str:
             "size": remote.batch_size,
         }
     return _("the uploaded key, stored encrypted; it is never shown")
+
+
+def _batch_sad_key(batch_id: int, fingerprint: str) -> str:
+    return f"issuing:csc-sad:{batch_id}:{fingerprint}"
+
+
+def batch_activation(batch_id: int | None, seal: OrganisationSeal) -> str | None:
+    """The signature activation data a person's one-time password obtained for this batch, while it lasts."""
+    from django.core.cache import cache
+
+    if batch_id is None:
+        return None
+    value = cache.get(_batch_sad_key(batch_id, seal.fingerprint))
+    return value if isinstance(value, str) else None
+
+
+def batch_activation_expired(batch_id: int | None, seal: OrganisationSeal) -> None:
+    from django.core.cache import cache
+
+    if batch_id is not None:
+        cache.delete(_batch_sad_key(batch_id, seal.fingerprint))
+
+
+def batch_authorise(*, batch: Any, actor: Any, otp: str) -> int:
+    """Authorise the remaining signatures of ``batch`` at the remote sealing service with a one-time password a
+    person gives (a credential configured with ``otp``): the activation data is kept (in the cache, never in the
+    database) for the workers, and the batch's pending chunks are queued again. Returns the number of signatures
+    authorised. Only an administrator or issuer of the organisation may; audited (never the password)."""
+    from django.core.cache import cache
+
+    from .batches import enqueue_sealing
+
+    seal = active_seal(batch.organisation)
+    if seal.source != OrganisationSeal.Source.CSC or not CscConfig.from_json(seal.source_config).otp:
+        raise ApplicationError(
+            _("This organisation's e-seal does not ask for a one-time password."), code="no_otp_needed"
+        )
+    otp = "".join(otp.split())
+    if not otp.isalnum() or len(otp) > 32:
+        raise ApplicationError(_("Enter the one-time password shown by your device."), code="otp_format")
+    pending = batch.credentials.filter(status="pending").count()
+    if not pending:
+        raise ApplicationError(_("Nothing is left to seal in this batch."), code="nothing_pending")
+    needed = pending * (int(batch.organisation.issues_xml) + int(batch.organisation.issues_edc3))
+    client = csc_client(CscConfig.from_json(seal.source_config))
+    try:
+        # A service authorises at most its credential's ``multisign`` signatures at once: beyond, the batch pauses
+        # again for the next password.
+        count = min(needed, client.info().multisign)
+        sad, lifetime = client.authorize_batch(count, otp)
+    except SealingError as error:
+        raise _source_error(error) from None
+    cache.set(_batch_sad_key(batch.pk, seal.fingerprint), sad, timeout=max(lifetime - 5, 1))
+    audit(
+        organisation=batch.organisation,
+        actor=actor,
+        action=AuditEvent.Action.SEAL_TESTED,
+        target=batch.filename,
+        details={"batch": str(batch.public_id), "authorised_signatures": count, "ok": True,
+                 "message": "remote seal authorised with a one-time password"},
+    )  # fmt: skip
+    enqueue_sealing(batch)
+    return count

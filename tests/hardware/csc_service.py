@@ -33,6 +33,7 @@ class Service:
     scal: str = "1"
     pin: str = ""
     multisign: int = 100
+    otp: str | None = None  # the one-time password a person would read from their device, once
     calls: Counter[str] = field(default_factory=Counter)
     hashes_signed: int = 0
     down: bool = False
@@ -128,6 +129,14 @@ class Service:
                 }
             if self.pin and request.get("PIN") != self.pin:
                 return 400, {"error": "invalid_pin", "error_description": "The PIN is not valid"}
+            if self.otp is not None:
+                if request.get("OTP") != self.otp:
+                    return 400, {"error": "invalid_otp", "error_description": "The OTP is not valid"}
+                self.otp = None  # one time
+                count = int(request.get("numSignatures", 0))
+                sad = secrets.token_urlsafe(16)
+                self.sads[sad] = (count, None)
+                return 200, {"SAD": sad, "expiresIn": 300}
             bound = frozenset(request.get("hashes") or []) if self.scal == "2" else None
             if self.scal == "2" and (not bound or len(request["hashes"]) != count):
                 return 400, {"error": "invalid_request", "error_description": "SCAL2 needs the hashes"}
@@ -139,7 +148,7 @@ class Service:
             if self.expire_next_sad:
                 self.expire_next_sad = False
                 self.sads.pop(sad, None)
-            granted = self.sads.pop(sad, None)  # single use
+            granted = self.sads.get(sad)
             items = request.get("hashes") or []
             if granted is None:
                 return 400, {
@@ -147,11 +156,20 @@ class Service:
                     "error_description": "Invalid parameter SAD (expired)",
                 }
             count, bound = granted
-            if len(items) > min(count, self.multisign) or (bound is not None and not set(items) <= bound):
+            if len(items) > self.multisign or len(items) > count:
+                return 400, {
+                    "error": "invalid_request",
+                    "error_description": "Invalid parameter SAD (used up)",
+                }
+            if bound is not None and not set(items) <= bound:
                 return 400, {
                     "error": "invalid_request",
                     "error_description": "Hashes not authorised by the SAD",
                 }
+            if count - len(items):  # valid for as many signatures as authorised, then gone
+                self.sads[sad] = (count - len(items), bound)
+            else:
+                del self.sads[sad]
             algorithm = HASHES[request.get("hashAlgorithmOID", "")]()
             signatures = []
             for item in items:

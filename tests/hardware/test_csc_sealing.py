@@ -207,3 +207,60 @@ def test_seal_source_test_seals_and_verifies_through_the_remote_service(
     out = io.StringIO()
     call_command("seal_source", "--organisation", organisation.slug, "test", stdout=out)
     assert "The e-seal works" in out.getvalue()
+
+
+def test_a_batch_of_a_one_time_password_credential_waits_for_the_password_then_seals_with_one_authorisation(
+    service: Service, organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rest_framework.test import APIClient
+
+    service.multisign = 1000  # a service set up for batch sealing: one authorisation for up to 1,000 signatures
+    _install(service, organisation, "--otp")
+    batch = _batch(organisation, staff, monkeypatch, 120)
+    with pytest.raises(SourceUnavailable):
+        _seal_in_chunks(batch)
+    batch.refresh_from_db()
+    assert "needs a one-time password for this batch" in batch.paused_reason
+    assert not batch.credentials.exclude(status="pending").exists()
+
+    api = APIClient()
+    api.force_authenticate(staff)
+    url = f"/api/v1/issuing/batches/{batch.public_id}/authorise"
+    service.otp = "739215"
+    wrong = api.post(url, {"otp": "000000"}, format="json")
+    assert wrong.status_code == 400 and "invalid_otp" in json.dumps(wrong.json())
+    service.otp = "739215"
+    service.calls.clear()
+    assert api.post(url, {"otp": "739 215"}, format="json").status_code == 202
+    _seal_in_chunks(batch)
+    batch.refresh_from_db()
+    assert batch.status == "done" and batch.credentials.filter(status="sealed").count() == 120
+    assert service.calls["credentials/authorize"] == 1  # one password, one authorisation for 240 signatures
+    assert service.calls["signatures/signHash"] == 3  # 200 hashes (100 per call) then 40
+    logged = json.dumps(list(AuditEvent.objects.values_list("details", flat=True)))
+    assert "739215" not in logged and "739 215" not in logged
+
+
+def test_a_one_time_password_authorisation_that_expires_mid_batch_pauses_it_until_a_new_one(
+    service: Service, organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from issuing.services.seals import batch_authorise
+
+    service.multisign = 1000
+    _install(service, organisation, "--otp")
+    batch = _batch(organisation, staff, monkeypatch, 150)
+    service.otp = "111222"
+    batch_authorise(batch=batch, actor=staff, otp="111222")
+    ids = list(batch.credentials.order_by("id").values_list("id", flat=True))
+    credentials_seal(credential_ids=ids[:100])
+    service.expire_next_sad = True
+    with pytest.raises(SourceUnavailable):
+        credentials_seal(credential_ids=ids[100:])
+    batch.refresh_from_db()
+    assert "expired or is used up: enter a new one-time password" in batch.paused_reason
+    assert batch.credentials.filter(status="sealed").count() == 100
+    service.otp = "333444"
+    batch_authorise(batch=batch, actor=staff, otp="333444")
+    credentials_seal(credential_ids=ids[100:])
+    batch.refresh_from_db()
+    assert batch.credentials.filter(status="sealed").count() == 150 and batch.paused_reason == ""

@@ -71,6 +71,11 @@ class Command(BaseCommand):
         )
         remote.add_argument("--pin-env", default="", help="the environment variable holding the PIN (SCAL2)")
         remote.add_argument("--batch-size", type=int, default=100, help="hashes per signHash call (at most)")
+        remote.add_argument(
+            "--otp",
+            action="store_true",
+            help="each batch is authorised with a one-time password (on its page)",
+        )
         sources.add_parser("software", help="back to the uploaded (software) key")
         sources.add_parser("test", help="seal and verify a test document with the active e-seal")
 
@@ -110,6 +115,7 @@ class Command(BaseCommand):
                         secret_env=options["secret_env"],
                         pin_env=options["pin_env"],
                         batch_size=max(1, options["batch_size"]),
+                        otp=options["otp"],
                     ),
                     by_operator=True,
                 )
