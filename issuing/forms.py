@@ -86,7 +86,21 @@ class FormatsForm(forms.Form):
 
 
 class RevokeForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    """A revocation cannot be undone: the form asks for the reason and for a ticked confirmation (checked by the
+    server, so the step holds without JavaScript)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For your staff and the audit log; verifiers are told only the date."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that a revocation cannot be undone."),
+        error_messages={
+            "required": _("Tick the box to confirm that this credential is to be revoked for good.")
+        },
+    )
 
 
 def read_upload(upload: Any, *, limit: int) -> bytes:

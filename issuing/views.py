@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -11,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,8 +27,9 @@ from europass.registry.selectors import accredited_qualifications
 from . import selectors
 from .forms import FormatsForm, RevokeForm, SealUploadForm, SheetUploadForm, read_upload
 from .milestones import batch_milestone, changed, export_milestone
-from .models import Batch, IssuedCredential
+from .models import AuditEvent, Batch, IssuedCredential
 from .services.batches import (
+    Progress,
     already_issued,
     batch_cancel,
     batch_confirm,
@@ -37,6 +40,7 @@ from .services.batches import (
 from .services.building import preview_visual
 from .services.exports import (
     download_name,
+    export_outdated,
     export_request,
     ready_file,
     sealed_zip_check,
@@ -183,24 +187,64 @@ def batch_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "issuing/batch_list.html", {"organisation": organisation, "page": page})
 
 
+def _credentials_page(request: HttpRequest, batch: Batch, progress: Progress) -> dict[str, object]:
+    """The batch's credentials table (one page, one query) and what the live page needs to redraw it: the table's
+    query, and keys telling whether the rows or the actions changed since the page last drew them."""
+    search, status = request.GET.get("q", "").strip()[:100], request.GET.get("status", "")
+    if status not in IssuedCredential.Status.values:
+        status = ""
+    # The table shows no document: the sealed files stay in the database (a poll every second reads 50 rows).
+    shown = batch.credentials.defer("xml", "edc3", "learner")
+    credentials = selectors.credential_search(shown, search=search, status=status)
+    page = Paginator(credentials, 50).get_page(request.GET.get("page"))
+    rows = hashlib.sha256(
+        repr([(c.pk, c.status, c.delivery, c.failure_reason) for c in page]).encode()
+    ).hexdigest()[:16]
+    follow = {
+        "q": search,
+        "status": status,
+        "page": str(page.number),
+        "rows": rows,
+        "offers": progress.offers,
+    }
+    return {
+        "page": page,
+        "q": search,
+        "status_filter": status,
+        "statuses": IssuedCredential.Status.choices,
+        "follow": json.dumps(follow),
+        "rows_changed": request.GET.get("rows") != rows,
+        "offers_changed": request.GET.get("offers") != progress.offers,
+    }
+
+
+def _review(request: HttpRequest, batch: Batch) -> dict[str, object]:
+    """Everything a validated sheet will issue, before it is sealed: every row (50 a page, searched by name, email
+    or learner ID), the qualifications awarded, and the first credential as it will look."""
+    lang = _lang()
+    search = request.GET.get("q", "").strip()[:100]
+    page = Paginator(selectors.sheet_rows(batch, search=search), 50).get_page(request.GET.get("page"))
+    return {
+        "rows_page": page,
+        "rows_shown": [selectors.sheet_row_shown(row) for row in page.object_list],
+        "q": search,
+        "qualifications": selectors.sheet_qualifications(batch, lang=lang),
+        "visual": preview_visual(batch, lang=lang),
+    }
+
+
 @login_required
 @pages_errors
 def batch_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    batch = selectors.batch_for(request.user, public_id)
-    context: dict[str, object] = {"batch": batch, "progress": batch_progress(batch)}
+    batch = selectors.batch_for(request.user, public_id, without=("source",))
+    progress = batch_progress(batch)
+    context: dict[str, object] = {"batch": batch, "progress": progress}
     if batch.status == Batch.Status.VALIDATED:
-        context["sample"] = batch.rows[0] if batch.rows else None
-        context["visual"] = preview_visual(batch, lang=(get_language() or "en").split("-")[0])
+        context.update(_review(request, batch))
     if batch.status in (Batch.Status.SEALING, Batch.Status.DONE, Batch.Status.CANCELLED):
-        search, status = request.GET.get("q", "").strip()[:100], request.GET.get("status", "")
-        credentials = selectors.credential_search(batch.credentials.all(), search=search, status=status)
-        context.update(
-            page=Paginator(credentials, 50).get_page(request.GET.get("page")),
-            q=search,
-            status_filter=status,
-            statuses=IssuedCredential.Status.choices,
-            export=batch.exports.first(),
-        )
+        context.update(_credentials_page(request, batch, progress))
+        export = batch.exports.first()
+        context.update(export=export, export_outdated=bool(export and export_outdated(export)))
     return render(request, "issuing/batch_detail.html", context)
 
 
@@ -208,12 +252,15 @@ def batch_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 @pages_errors
 def batch_progress_partial(request: HttpRequest, public_id: str) -> HttpResponse:
-    batch = selectors.batch_for(request.user, public_id)
+    """The live batch page, polled every second while it is sealed: the bar, and, out of band, the status badge,
+    the actions offered and the credentials table when they changed. Polling stops once the batch is finished."""
+    batch = selectors.batch_for(request.user, public_id, without=("source", "rows"))
     progress = batch_progress(batch)
     said = batch_milestone(progress)
     announce = changed(said, request.GET.get("said"))
-    context = {"batch": batch, "progress": progress, "said": said, "announce": announce}
-    return render(request, "issuing/_progress.html", context)
+    context = {"batch": batch, "progress": progress, "said": said, "announce": announce, "live": True}
+    context.update(_credentials_page(request, batch, progress))
+    return render(request, "issuing/_progress_live.html", context)
 
 
 @login_required
@@ -230,12 +277,24 @@ def batch_action(request: HttpRequest, public_id: str, action: str) -> HttpRespo
         elif action == "cancel":
             count = batch_cancel(batch=batch, actor=request.user)
             messages.success(
-                request, _("Cancelled: %(count)s credentials will not be sealed.") % {"count": count}
+                request,
+                ngettext(
+                    "Cancelled: %(count)s credential will not be sealed.",
+                    "Cancelled: %(count)s credentials will not be sealed.",
+                    count,
+                )
+                % {"count": count},
             )
         elif action == "retry":
             count = batch_retry_failed(batch=batch, actor=request.user)
             messages.success(
-                request, _("%(count)s failed credentials are being sealed again.") % {"count": count}
+                request,
+                ngettext(
+                    "%(count)s failed credential is being sealed again.",
+                    "%(count)s failed credentials are being sealed again.",
+                    count,
+                )
+                % {"count": count},
             )
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -251,7 +310,11 @@ def batch_annotated(request: HttpRequest, public_id: str) -> HttpResponse:
     validation = validate_sheet(
         raw, organisation=batch.organisation, already_issued=already_issued(batch.organisation)
     )
-    response = HttpResponse(annotate_xlsx(raw, validation, lang=_lang()), content_type=XLSX)
+    # The corrections are made as in the template: the qualification column keeps its drop-down.
+    codes = list(accredited_qualifications(batch.organisation).values_list("code", flat=True))
+    response = HttpResponse(
+        annotate_xlsx(raw, validation, lang=_lang(), qualification_codes=codes), content_type=XLSX
+    )
     # The uploader's file name, made safe by attachment().
     return attachment(response, f"{stem_of(batch.filename) or 'sheet'}-checked.xlsx")
 
@@ -325,7 +388,14 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             else:
                 messages.success(request, _("The credential is revoked. Verifiers will see it at once."))
                 return redirect("issuing:credential", public_id=credential.public_id)
-    return render(request, "issuing/credential_detail.html", {"credential": credential, "form": form})
+    context = {
+        "credential": credential,
+        "form": form,
+        "state": selectors.credential_state(credential),
+        "visual": selectors.credential_visual(credential, lang=_lang()),
+        "history": selectors.credential_history(credential),
+    }
+    return render(request, "issuing/credential_detail.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -374,12 +444,25 @@ def credential_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @pages_errors
 def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
+    """Who did what and when, with what it was about (the learner, the batch: linked), filtered by kind of action
+    and by text, 50 a page."""
     organisation = selectors.organisation_for(request.user, slug)
-    page = Paginator(selectors.audit_of(organisation).select_related("actor"), 50).get_page(
+    action, search = request.GET.get("action", ""), request.GET.get("q", "").strip()[:100]
+    if action not in AuditEvent.Action.values:
+        action = ""
+    page = Paginator(selectors.audit_search(organisation, action=action, search=search), 50).get_page(
         request.GET.get("page")
     )
     return render(
         request,
         "issuing/audit.html",
-        {"organisation": organisation, "page": page, "site_url": settings.SITE_URL},
+        {
+            "organisation": organisation,
+            "page": page,
+            "events": selectors.audit_subjects(organisation, page.object_list),
+            "actions": AuditEvent.Action.choices,
+            "action": action,
+            "q": search,
+            "site_url": settings.SITE_URL,
+        },
     )

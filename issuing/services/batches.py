@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, npgettext
 
 from europass.core.errors import ApplicationError, Conflict
 from europass.registry.models import Organisation, Qualification
@@ -244,6 +244,29 @@ class Progress:
         return self.status not in (Batch.Status.SEALING,)
 
     @property
+    def cancellable(self) -> bool:
+        """What is not sealed yet can be stopped while the workers seal."""
+        return self.status == Batch.Status.SEALING
+
+    @property
+    def retryable(self) -> bool:
+        return bool(self.failed) and self.status in (
+            Batch.Status.SEALING,
+            Batch.Status.DONE,
+            Batch.Status.CANCELLED,
+        )
+
+    @property
+    def downloadable(self) -> bool:
+        """A zip holds the sealed credentials in force only (``exports.EXPORTABLE``): none, nothing to offer."""
+        return bool(self.sealed)
+
+    @property
+    def offers(self) -> str:
+        """What the page offers, as a key: when it changes, the page's actions are redrawn."""
+        return f"{self.status}-{int(self.cancellable)}{int(self.retryable)}{int(self.downloadable)}"
+
+    @property
     def sentence(self) -> str:
         """“19 sealed, 1 revoked of 20”: every state that has credentials, then the total."""
         if self.status == Batch.Status.INVALID:
@@ -257,14 +280,21 @@ class Progress:
                 "n": self.total
             }
         parts = [ngettext("%(n)s sealed", "%(n)s sealed", self.sealed) % {"n": self.sealed}]
-        for count, singular, plural in (
-            (self.revoked, "%(n)s revoked", "%(n)s revoked"),
-            (self.failed, "%(n)s failed", "%(n)s failed"),
-            (self.cancelled, "%(n)s cancelled", "%(n)s cancelled"),
-            (self.pending, "%(n)s pending", "%(n)s pending"),
-        ):
-            if count:
-                parts.append(ngettext(singular, plural, count) % {"n": count})
+        if self.revoked:
+            parts.append(
+                npgettext("credentials", "%(n)s revoked", "%(n)s revoked", self.revoked) % {"n": self.revoked}
+            )
+        if self.failed:
+            parts.append(ngettext("%(n)s failed", "%(n)s failed", self.failed) % {"n": self.failed})
+        if self.cancelled:
+            parts.append(
+                npgettext("credentials", "%(n)s cancelled", "%(n)s cancelled", self.cancelled)
+                % {"n": self.cancelled}
+            )
+        if self.pending:
+            parts.append(
+                npgettext("credentials", "%(n)s pending", "%(n)s pending", self.pending) % {"n": self.pending}
+            )
         return _("%(parts)s of %(total)s") % {"parts": ", ".join(parts), "total": self.total}
 
     def to_json(self) -> dict[str, Any]:
