@@ -49,47 +49,70 @@ def table(rows: list[tuple[str, dict[str, float]]]) -> str:
     return "\n".join(lines)
 
 
-def start_workers(count: int, root: Any, *, tag: str = "bench") -> list[Any]:
+class WorkerDied(RuntimeError):
+    """A benchmark's worker did not start, or stopped: its own words (the end of its log) say why."""
+
+
+def start_workers(count: int, root: Any, *, tag: str = "bench", timeout: float = 60) -> list[Any]:
     """``count`` real Celery worker processes (solo pool: one core each) on the configured broker, once they all
-    answer a ping."""
+    answer a ping. Each worker's output goes to a log file; a worker that exits, or that does not answer within
+    ``timeout`` seconds, stops the benchmark at once with the end of its log (``WorkerDied``)."""
     import os
     import subprocess
     import sys
+    import tempfile
     from pathlib import Path
 
     from europass.celery import app
 
-    workers = [
-        subprocess.Popen(
+    workers = []
+    for i in range(count):
+        log = tempfile.NamedTemporaryFile(prefix=f"{tag}{i}-worker-", suffix=".log", delete=False)  # noqa: SIM115
+        process = subprocess.Popen(
             [
-                str(Path(sys.executable).with_name("celery")),
-                "-A",
-                "europass",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "WARNING",
-                "--hostname",
-                f"{tag}{i}-{os.getpid()}@%h",
-                "--without-gossip",
-                "--without-mingle",
+                str(Path(sys.executable).with_name("celery")), "-A", "europass", "worker", "--pool", "solo",
+                "--loglevel", "WARNING", "--hostname", f"{tag}{i}-{os.getpid()}@%h",
+                "--without-gossip", "--without-mingle",
             ],
-            cwd=root,
-            env={**os.environ},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for i in range(count)
-    ]
-    deadline = time.monotonic() + 60
-    while len(app.control.ping(timeout=0.5) or []) < count and time.monotonic() < deadline:
+            cwd=root, env={**os.environ}, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        process.log_path = log.name  # type: ignore[attr-defined]
+        workers.append(process)
+    names = {f"{tag}{i}-{os.getpid()}" for i in range(count)}
+    deadline = time.monotonic() + timeout
+    while True:
+        check_workers(workers)
+        answered = {next(iter(reply)).split("@")[0] for reply in app.control.ping(timeout=0.5) or []}
+        if names <= answered:
+            return workers
+        if time.monotonic() > deadline:
+            stop_workers(workers)
+            raise WorkerDied(
+                f"{len(names - answered)} of {count} workers did not answer within {timeout:.0f} s:\n"
+                + _log_tail(workers[0])
+            )
         time.sleep(0.2)
-    return workers
+
+
+def check_workers(workers: Sequence[Any]) -> None:
+    """Raise ``WorkerDied`` with the worker's log when one of ``workers`` has exited (call it while waiting)."""
+    for worker in workers:
+        if worker.poll() is not None:
+            others = [w for w in workers if w is not worker]
+            stop_workers(others)
+            raise WorkerDied(f"a worker exited with status {worker.returncode}:\n{_log_tail(worker)}")
+
+
+def _log_tail(worker: Any, size: int = 3000) -> str:
+    from pathlib import Path
+
+    path = Path(getattr(worker, "log_path", ""))
+    return path.read_text(errors="replace")[-size:] if path.is_file() else "(no log)"
 
 
 def stop_workers(workers: Sequence[Any]) -> None:
     for worker in workers:
-        worker.terminate()
+        if worker.poll() is None:
+            worker.terminate()
     for worker in workers:
         worker.wait(30)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._common import scratch_environment, start_workers, stop_workers  # noqa: E402
+from bench._common import check_workers, scratch_environment, start_workers, stop_workers  # noqa: E402
 
 scratch_environment("bench-export-")
 
@@ -82,6 +82,7 @@ def main() -> None:
         started = time.perf_counter()
         export = export_request(batch=batch, actor="bench", lang="en")
         while export.status not in (BatchExport.Status.READY, BatchExport.Status.FAILED):
+            check_workers(workers)
             time.sleep(0.1)
             export.refresh_from_db()
         export_s = time.perf_counter() - started

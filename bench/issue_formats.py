@@ -19,10 +19,11 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._common import scratch_environment, start_workers, stop_workers  # noqa: E402
+from bench._common import check_workers, scratch_environment, start_workers, stop_workers  # noqa: E402
 
 os.environ["TSA_URL"] = ""
 scratch_environment("bench-formats-")
@@ -43,7 +44,9 @@ from issuing.services.building import DocumentBuilder  # noqa: E402
 from issuing.services.seals import active_seal, eidas_identifier_of, seal_key_of  # noqa: E402
 
 
-def issue(organisation: Organisation, formats: str, data: bytes, n: int) -> tuple[float, Batch]:
+def issue(
+    organisation: Organisation, formats: str, data: bytes, n: int, workers: list[Any]
+) -> tuple[float, Batch]:
     Organisation.objects.filter(pk=organisation.pk).update(credential_formats=formats)
     organisation.refresh_from_db()
     started = time.perf_counter()
@@ -57,6 +60,7 @@ def issue(organisation: Organisation, formats: str, data: bytes, n: int) -> tupl
         batch_progress(batch).pending
         or IssuedCredential.objects.filter(batch=batch, delivery=IssuedCredential.Delivery.NOT_YET).exists()
     ):
+        check_workers(workers)
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
     sealed = IssuedCredential.objects.filter(batch=batch, status="sealed").count()
@@ -81,11 +85,11 @@ def main() -> None:
 
     workers = start_workers(args.workers, ROOT)
     try:
-        issue(organisation, "both", make_sheet(50, offset=10 * args.n), 50)  # warm the workers
+        issue(organisation, "both", make_sheet(50, offset=10 * args.n), 50, workers)  # warm the workers
         runs: dict[str, list[float]] = {}
         batches: dict[str, Batch] = {}
         for formats, data in sheets:
-            elapsed, batches[formats] = issue(organisation, formats, data, args.n)
+            elapsed, batches[formats] = issue(organisation, formats, data, args.n, workers)
             runs.setdefault(formats, []).append(elapsed)
             print(f"  ({formats}: {elapsed:.2f} s)", flush=True)
         times = {formats: min(elapsed) for formats, elapsed in runs.items()}

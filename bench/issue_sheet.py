@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._common import scratch_environment, start_workers, stop_workers  # noqa: E402
+from bench._common import check_workers, scratch_environment, start_workers, stop_workers  # noqa: E402
 
 scratch_environment("bench-issue-")
 
@@ -109,6 +109,9 @@ def main() -> None:
                 memory_start = [rss_kb(worker.pid) for worker in workers]
             if progress.pending == 0:
                 break
+            check_workers(
+                workers
+            )  # a worker that died stops the benchmark with its error, never a wait forever
             time.sleep(0.1)
         end_to_end_s = time.perf_counter() - started
         memory_end = [rss_kb(worker.pid) for worker in workers]

@@ -20,6 +20,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -97,12 +98,12 @@ def main() -> None:
 
     inputs = JadesSealer(software).prepare(payloads)[1]
     raw_soft = _seconds(
-        lambda: [software.private_key.sign(i, padding.PKCS1v15(), hashes.SHA256()) for i in inputs]  # type: ignore[call-arg]
+        lambda: [software.private_key.sign(i, padding.PKCS1v15(), hashes.SHA256()) for i in inputs]  # type: ignore[call-arg,arg-type]
     )
     import pkcs11
 
     session = pkcs11.lib(token.module).get_token(token_label=token.label).open()
-    device_key = next(session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY}))
+    device_key: Any = next(session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY}))
     raw_token = _seconds(lambda: [device_key.sign(i, mechanism=Mechanism.SHA256_RSA_PKCS) for i in inputs])
     print(
         f"  bare signature: software key {raw_soft / args.n * 1e3:6.2f} ms   bare python-pkcs11 on SoftHSM2 "
