@@ -1,10 +1,15 @@
-"""``POST /api/v1/verify``: the same engine as the page and ``credential_verify``, for machines."""
+"""``POST /api/v1/verify``: the same engine as the page and ``credential_verify``, for machines: the credential as the
+body, as a multipart file, or a link to it (``{"url": ...}``, resolved as the page resolves one: ``verification.inputs``)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import BaseParser, MultiPartParser
@@ -16,8 +21,12 @@ from rest_framework.views import APIView
 from europass.core.errors import ApplicationError
 from europass.core.throttling import WindowedScopedThrottle
 
+from .inputs import verify_link
+from .links import requested_on
 from .reading import UnusableInput, max_upload_bytes
 from .services import verify_upload
+
+LINK_BODY_MAX_BYTES = 8 * 1024  # a {"url": ...} body; a credential is larger and never a lone "url" member
 
 
 class XmlParser(BaseParser):
@@ -81,6 +90,19 @@ _JSON_DOCUMENT = {
         "bytes, so a client must not parse and re-serialise it."
     ),
 }
+_LINK = {
+    "type": "object",
+    "properties": {
+        "url": {
+            "type": "string",
+            "format": "uri",
+            "description": "A share link of this portal (opened here, without the network), or another public "
+            "address serving the credential (fetched safely: public addresses only, size cap, short timeouts)",
+        }
+    },
+    "required": ["url"],
+    "additionalProperties": False,
+}
 
 
 class CheckSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -128,6 +150,9 @@ class VerifyApi(APIView):
             "`application/jose+json` or `application/vc+ld+json`, byte for byte as issued (never parsed and re-serialised: the seal covers the "
             "exact bytes); or `application/pdf` for a PDF carrying either (attached as `credential.xml` or "
             "`credential.jsonld`). Or send it as `multipart/form-data` with the file in the field `file`. "
+            'Or send a link to it: `{"url": "https://..."}` as `application/json` (or the multipart field `url`): '
+            "a share link of this portal is opened here, another address is fetched safely; a share link that "
+            "ended answers 404 or 410, an address that cannot be opened or is not a share link of this portal 400. "
             "The answer is the verification report: 200 when no check failed (verdict `verified` or "
             "`partially_verified`), 422 with the same report when a check failed (broken seal, revoked, expired, "
             "untrusted...), 400 when the input cannot be read as a credential (neither XML nor JSON, unsafe XML "
@@ -139,15 +164,14 @@ class VerifyApi(APIView):
         request={
             "application/xml": _BINARY,
             "text/xml": _BINARY,
-            "application/json": _JSON_DOCUMENT,
+            "application/json": {"oneOf": [_JSON_DOCUMENT, _LINK]},
             "application/ld+json": _JSON_DOCUMENT,
             "application/jose+json": _JSON_DOCUMENT,
             "application/vc+ld+json": _JSON_DOCUMENT,
             "application/pdf": _BINARY,
             "multipart/form-data": {
                 "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}, "url": {"type": "string"}},
             },
         },
         responses={
@@ -229,6 +253,10 @@ class VerifyApi(APIView):
         tags=["Verification"],
     )
     def post(self, request: Request) -> Response:
+        with requested_on(request):  # in development, links on the address used are this portal's own
+            return self._verify(request)
+
+    def _verify(self, request: Request) -> Response:
         lang = _lang(request)
         media_type = (request.content_type or "").split(";", 1)[0].strip().lower()
         if isinstance(request.data, bytes | bytearray):
@@ -237,6 +265,9 @@ class VerifyApi(APIView):
             data, filename = b"", ""
         else:
             upload = request.FILES.get("file")
+            link = request.data.get("url") if hasattr(request.data, "get") else None
+            if upload is None and link:
+                return self._answer(verify_link(_valid_url(link)), lang)
             if upload is None:
                 raise ApplicationError(
                     "Send the credential as the request body (application/xml, application/json, "
@@ -250,10 +281,40 @@ class VerifyApi(APIView):
 
                 raise InputTooLarge(f"The file is too large (at most {limit // (1024 * 1024)} MB).")
             data, filename = upload.read(limit + 1), upload.name or ""
-        report = verify_upload(data=data, filename=filename)
+        url = _link_in(data, media_type)
+        report = verify_link(url) if url is not None else verify_upload(data=data, filename=filename)
+        return self._answer(report, lang)
+
+    def _answer(self, report: Any, lang: str) -> Response:
         well_formed = report.check("well_formed")
         if well_formed is not None and well_formed.status == "failed":
             raise UnusableInput(
                 well_formed.message(lang), code=str(well_formed.details.get("reason") or "unreadable")
             )
         return Response(report.to_dict(lang), status=200 if report.valid else 422)
+
+
+def _valid_url(value: Any) -> str:
+    url = str(value or "").strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ApplicationError(_("The link is not an http or https address."), code="invalid_url") from None
+    return url
+
+
+def _link_in(data: bytes, media_type: str) -> str | None:
+    """The link of a ``{"url": ...}`` JSON body, else None (the body is then the credential itself)."""
+    if (
+        media_type != "application/json"
+        or len(data) > LINK_BODY_MAX_BYTES
+        or not data.lstrip().startswith(b"{")
+    ):
+        return None
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or set(body) != {"url"}:
+        return None
+    return _valid_url(body["url"])

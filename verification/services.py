@@ -62,6 +62,7 @@ from europass.status.signing import MEDIA_TYPE as SIGNED_LIST_TYPE
 from europass.status.signing import SignedListError, read_signed_list
 
 from .fetch import FetchError, fetch_public
+from .links import own_path
 from .reading import document_of_upload
 
 log = logging.getLogger(__name__)
@@ -316,11 +317,12 @@ def _route(path: str) -> tuple[str, tuple[tuple[str, object], ...]] | None:
 
 
 def _local_path_kwargs(url: str, view_name: str) -> dict[str, Any] | None:
-    """The URL's arguments when it is this portal's address of ``view_name`` (routes are memoised)."""
-    parts, site = urlsplit(url), urlsplit(settings.SITE_URL)
-    if (parts.scheme, parts.netloc) != (site.scheme, site.netloc):
+    """The URL's arguments when it is this portal's address of ``view_name`` (``links.own_path``: on ``SITE_URL``,
+    or in development on the address the request came in on), resolved by URL routing (memoised), never fetched."""
+    path = own_path(url)
+    if path is None:
         return None
-    route = _route(parts.path)
+    route = _route(path)
     if route is None or route[0] != view_name:
         return None
     return dict(route[1])

@@ -1,7 +1,10 @@
 """Pages of the verification face: one form (paste, upload, link), the report, and its JSON and PDF downloads.
 
 The report (never what was submitted) is kept for a while under an unguessable token (``verification.kept``), so
-that it can be shown in the other language and downloaded as JSON or PDF without sending the credential again.
+that it has its own short-lived address (``/verify/r/<token>/``, where a browser's form post is redirected: it can
+be bookmarked or sent until the report is forgotten, then says so), can be shown in the other language and
+downloaded as JSON or PDF without sending the credential again. What was given is turned into a document by
+``verification.inputs`` (the API does the same).
 Nothing is stored in the database. A report PDF costs about half a second of CPU: it is rendered once per report
 and language, and renders have their own small allowance per client (``report_pdf``) beside ``verify``.
 """
@@ -10,10 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
-from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -27,8 +28,8 @@ from europass.core.throttling import rate_limited, throttled
 from europass.core.visual import attachment_filename
 
 from . import presenting
-from .fetch import FetchError, fetch_public
 from .forms import VerifyForm
+from .inputs import document_given
 from .kept import (
     KeptReport,
     kept_attachment,
@@ -39,9 +40,8 @@ from .kept import (
     report_pdf_keep,
     report_seconds,
 )
-from .links import xml_for_local_link
+from .links import requested_on
 from .presenting import report_context, shows_credential, visual_of
-from .reading import document_of_upload, max_upload_bytes
 from .services import verify_document
 
 
@@ -49,49 +49,28 @@ def _lang() -> str:
     return (get_language() or "en").split("-")[0]
 
 
-def _document_from_link(url: str) -> bytes:
-    """A link of this portal opens the credential it shares; another address is fetched safely."""
-    parts, site = urlsplit(url), urlsplit(settings.SITE_URL)
-    if (parts.scheme, parts.netloc) == (site.scheme, site.netloc):
-        for path in (parts.path, parts.path.rstrip("/") + "/"):  # a pasted link may have lost its final slash
-            document = xml_for_local_link(path)  # XML or JSON-LD, as the link's app keeps it
-            if document is not None:
-                return document
-        raise ApplicationError(_("This address of the portal is not a share link."), code="not_a_share_link")
-    try:
-        fetched = fetch_public(url, max_bytes=max_upload_bytes())
-    except FetchError as error:
-        raise ApplicationError(
-            _("The link could not be opened: %(reason)s") % {"reason": str(error)}, code="link_unreachable"
-        ) from error
-    return document_of_upload(fetched.body)
+def _minutes() -> int:
+    return max(1, report_seconds() // 60)
 
 
-def _submitted(form: VerifyForm) -> bytes:
-    """The credential document given: a file's bytes, what a link leads to, or the pasted text's UTF-8 bytes as
-    pasted (a JAdES seal covers the payload's bytes: nothing is decoded and re-encoded)."""
-    data = form.cleaned_data
-    if data.get("file"):
-        upload = data["file"]
-        return document_of_upload(upload.read(max_upload_bytes() + 1))
-    if data.get("url"):
-        return _document_from_link(data["url"])
-    return document_of_upload(str(data["xml"]).encode("utf-8"))
-
-
-def _result(request: HttpRequest, kept: KeptReport, token: str | None) -> HttpResponse:
+def _result(request: HttpRequest, kept: KeptReport, token: str | None, *, here: str | None) -> HttpResponse:
+    """The report page; ``here``: the address the language switch comes back to (this report, not an empty form)."""
     lang = _lang()
+    address = reverse("verification:report", kwargs={"token": token}) if token else None
     context = {
         "form": VerifyForm(),
         "token": token,
         "report": report_context(kept.report, lang),
         "visual": visual_of(kept.report, lang, _attachment_urls(kept, token)),
         "checked_at": kept.checked_at,
-        # The language switch comes back to this report, not to an empty form.
-        "language_next": reverse("verification:result", kwargs={"token": token}) if token else None,
+        "report_url": request.build_absolute_uri(address) if address else None,
+        "expires_at": kept.checked_at + dt.timedelta(seconds=report_seconds()),
+        "report_minutes": _minutes(),
+        "language_next": here if token else None,
     }
     response = render(request, "verification/result.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "same-origin"  # the report's address never leaves with a link to elsewhere
     return response
 
 
@@ -111,7 +90,14 @@ def _attachment_urls(kept: KeptReport, token: str | None) -> Callable[[int], str
 
 
 def _form_context(form: VerifyForm) -> dict[str, object]:
-    return {"form": form, "report_minutes": max(1, report_seconds() // 60)}
+    return {"form": form, "report_minutes": _minutes()}
+
+
+def _asks_for_a_page(request: HttpRequest) -> bool:
+    """A browser names HTML in what it accepts: its form post is answered by a redirect to the report's own
+    address (which a reload does not post again, and which can be bookmarked or sent). A client that does not
+    ask for HTML by name (a script posting the form) gets the report page in the answer itself."""
+    return "text/html" in request.headers.get("Accept", "")
 
 
 @never_cache
@@ -122,14 +108,22 @@ def index(request: HttpRequest) -> HttpResponse:
         return render(request, "verification/index.html", _form_context(VerifyForm()))
     form = VerifyForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
-            document = _submitted(form)
-        except ApplicationError as error:
-            form.add_error(None, error.message)
-        else:
-            kept = KeptReport(report=verify_document(document), checked_at=dt.datetime.now(dt.UTC))
-            del document  # what was submitted is not kept: only its report
-            return _result(request, kept, report_keep(kept.report, checked_at=kept.checked_at))
+        data = form.cleaned_data
+        with requested_on(request):  # in development, links on the address used are this portal's own
+            try:
+                document = document_given(file=data.get("file"), text=data.get("xml"), url=data.get("url"))
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                kept = KeptReport(report=verify_document(document), checked_at=dt.datetime.now(dt.UTC))
+                del document  # what was submitted is not kept: only its report
+                token = report_keep(kept.report, checked_at=kept.checked_at)
+                if token is not None and _asks_for_a_page(request):
+                    return HttpResponseRedirect(
+                        reverse("verification:report", kwargs={"token": token}), status=303
+                    )
+                here = reverse("verification:result", kwargs={"token": token}) if token else None
+                return _result(request, kept, token, here=here)
     return render(request, "verification/index.html", _form_context(form), status=400)
 
 
@@ -140,11 +134,33 @@ def _kept(token: str) -> KeptReport:
     return kept
 
 
+def _expired(request: HttpRequest) -> HttpResponse:
+    """A report's address after its report was forgotten: says so, and offers to verify again."""
+    response = render(request, "verification/expired.html", _form_context(VerifyForm()), status=404)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@require_GET
+@rate_limited("verify")
+def report(request: HttpRequest, token: str) -> HttpResponse:
+    """``/verify/r/<token>/``: the report's own address, for as long as the report is kept."""
+    kept = kept_report(token)
+    if kept is None:
+        return _expired(request)
+    return _result(request, kept, token, here=request.path)
+
+
 @never_cache
 @require_GET
 @rate_limited("verify")
 def result(request: HttpRequest, token: str) -> HttpResponse:
-    return _result(request, _kept(token), token)
+    """``/verify/report/<token>``: the same report at its first address (kept for the links already given)."""
+    kept = kept_report(token)
+    if kept is None:
+        return _expired(request)
+    return _result(request, kept, token, here=request.path)
 
 
 @never_cache
