@@ -111,3 +111,56 @@ def read_upload(upload: Any, *, limit: int) -> bytes:
             code="file_too_large",
         )
     return bytes(upload.read())
+
+
+class Pkcs11SourceForm(forms.Form):
+    """A key on a PKCS#11 token or HSM: which module (among those the operator allows), token and key; the PIN is
+    never typed here, only the name of the environment variable the operator set it in."""
+
+    module = forms.ChoiceField(label=_("PKCS#11 module"), choices=())
+    token_label = forms.CharField(label=_("Token label"), max_length=32)
+    key_label = forms.CharField(label=_("Key label"), max_length=100, required=False)
+    key_id = forms.RegexField(
+        label=_("or key id (hexadecimal)"), regex=r"^[0-9a-fA-F]{0,64}$", max_length=64, required=False
+    )
+    pin_env = forms.CharField(
+        label=_("Environment variable holding the PIN"),
+        max_length=64,
+        help_text=_(
+            "Set by the platform operator for the web server and the workers; its value is never stored."
+        ),
+    )
+    certificate = forms.FileField(
+        label=_("Seal certificate (PEM), if the token holds none"), required=False, max_length=200
+    )
+
+    def __init__(self, *args: Any, modules: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["module"].choices = [(m, m) for m in modules]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("key_label") or data.get("key_id")):
+            raise forms.ValidationError(_("Name the key: its label or its id."))
+        return data
+
+
+class CscSourceForm(forms.Form):
+    """A credential of a remote signing service (CSC API v2); secrets only by the name of their environment
+    variable."""
+
+    url = forms.URLField(label=_("Service address (CSC API v2 base)"), max_length=300, assume_scheme="https")
+    client_id = forms.CharField(label=_("OAuth2 client id"), max_length=200)
+    credential_id = forms.CharField(label=_("Credential id"), max_length=200)
+    secret_env = forms.CharField(label=_("Environment variable holding the client secret"), max_length=64)
+    pin_env = forms.CharField(
+        label=_("Environment variable holding the PIN (if the service asks for one)"),
+        max_length=64,
+        required=False,
+    )
+    batch_size = forms.IntegerField(
+        label=_("Signatures per request"), min_value=1, max_value=1000, initial=100
+    )
+    otp = forms.BooleanField(
+        label=_("Each batch is authorised with a one-time password, entered on the batch page"), required=False
+    )

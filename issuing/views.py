@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,10 +23,21 @@ from europass.core.downloads import XLSX, attachment, stem_of
 from europass.core.errors import ApplicationError
 from europass.core.pages import pages_errors
 from europass.core.pdf import pdf_of_sealed
+from europass.registry.models import Organisation
 from europass.registry.selectors import accredited_qualifications
+from europass.sealing.csc import CscConfig
+from europass.sealing.token_keys import Pkcs11Config
 
 from . import selectors
-from .forms import FormatsForm, RevokeForm, SealUploadForm, SheetUploadForm, read_upload
+from .forms import (
+    CscSourceForm,
+    FormatsForm,
+    Pkcs11SourceForm,
+    RevokeForm,
+    SealUploadForm,
+    SheetUploadForm,
+    read_upload,
+)
 from .milestones import batch_milestone, changed, export_milestone
 from .models import AuditEvent, Batch, IssuedCredential
 from .services.batches import (
@@ -48,7 +60,20 @@ from .services.exports import (
     sealed_zip_stream,
 )
 from .services.revocation import credential_revoke
-from .services.seals import formats_choose, seal_expires_soon, seal_install, seal_level
+from .services.seals import (
+    SealTest,
+    batch_authorise,
+    formats_choose,
+    seal_expires_soon,
+    seal_install,
+    seal_level,
+    seal_source_csc,
+    seal_source_description,
+    seal_source_pkcs11,
+    seal_source_software,
+    seal_source_test,
+    seal_wants_otp,
+)
 from .sheets import annotate_xlsx, build_template_csv, build_template_xlsx, read_sheet, validate_sheet
 from .sheets.limits import SheetLimits
 
@@ -80,39 +105,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def seal_page(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = selectors.organisation_for(request.user, slug)
     is_admin = is_organisation_admin(request.user, organisation)
-    form = SealUploadForm(platform_admin=request.user.is_superuser)
-    formats_form = FormatsForm(initial={"credential_formats": organisation.credential_formats})
-    if request.method == "POST" and request.POST.get("form") == "formats":
-        formats_form = FormatsForm(request.POST)
-        if formats_form.is_valid():
-            try:
-                formats_choose(
-                    organisation=organisation,
-                    actor=request.user,
-                    formats=formats_form.cleaned_data["credential_formats"],
-                )
-            except ApplicationError as error:
-                formats_form.add_error(None, error.message)
-            else:
-                messages.success(
-                    request,
-                    _("From now on, credentials are sealed as: %(formats)s.")
-                    % {"formats": organisation.get_credential_formats_display()},
-                )
-                return redirect("issuing:seal", slug=slug)
-    elif request.method == "POST":
+    modules = list(settings.PKCS11_MODULES)
+    forms_ = {
+        "upload": SealUploadForm(platform_admin=request.user.is_superuser),
+        "formats": FormatsForm(initial={"credential_formats": organisation.credential_formats}),
+        "pkcs11": Pkcs11SourceForm(modules=modules),
+        "csc": CscSourceForm(),
+    }
+    test_result = None
+    if request.method == "POST":
+        which = request.POST.get("form", "upload")
         if not is_admin:
             organisation = selectors.organisation_for(request.user, slug, admin=True)
-        form = SealUploadForm(request.POST, request.FILES, platform_admin=request.user.is_superuser)
-        if form.is_valid():
-            try:
-                seal = seal_install(organisation=organisation, actor=request.user, **form.payload())
-            except ApplicationError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(
-                    request, _("The e-seal of %(subject)s is installed.") % {"subject": seal.subject}
-                )
+        try:
+            done = _seal_page_post(request, organisation, which, forms_, modules)
+        except ApplicationError as error:
+            target = forms_.get(which)
+            if target is None:
+                raise
+            target.add_error(None, error.message)
+        else:
+            if isinstance(done, SealTest):
+                test_result = done
+            elif done:
+                messages.success(request, done)
                 return redirect("issuing:seal", slug=slug)
     seals = list(selectors.seals_of(organisation))
     active = next((s for s in seals if s.active), None)
@@ -122,15 +138,97 @@ def seal_page(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "organisation": organisation,
             "active": active,
+            "source_where": seal_source_description(active) if active else "",
+            "last_test": selectors.audit_of(organisation).filter(action="seal_tested").first(),
+            "test_result": test_result,
             "expires_soon": bool(active and seal_expires_soon(active)),
             "previous": [s for s in seals if not s.active],
-            "form": form,
-            "formats_form": formats_form,
+            "form": forms_["upload"],
+            "formats_form": forms_["formats"],
+            "pkcs11_form": forms_["pkcs11"],
+            "csc_form": forms_["csc"],
+            "pkcs11_modules": modules,
+            "secret_prefix": settings.SEAL_SECRET_ENV_PREFIX,
             "level": seal_level(),
             "tsa_host": urlsplit(settings.TSA_URL).netloc if settings.TSA_URL else "",
             "is_admin": is_admin,
         },
     )
+
+
+def _seal_page_post(
+    request: HttpRequest, organisation: Organisation, which: str, forms_: dict[str, Any], modules: list[str]
+) -> str | SealTest | None:
+    """One of the e-seal page's forms (administrators only): the message to show after redirecting, a test
+    result to show at once, or None when the form has errors (shown with it)."""
+    if which == "test":
+        return seal_source_test(organisation=organisation, actor=request.user)
+    if which == "software":
+        seal = seal_source_software(organisation=organisation, actor=request.user)
+        return _("The e-seal is again the uploaded key of %(subject)s.") % {"subject": seal.subject}
+    if which == "formats":
+        formats_form = forms_["formats"] = FormatsForm(request.POST)
+        if not formats_form.is_valid():
+            return None
+        formats_choose(
+            organisation=organisation,
+            actor=request.user,
+            formats=formats_form.cleaned_data["credential_formats"],
+        )
+        return _("From now on, credentials are sealed as: %(formats)s.") % {
+            "formats": organisation.get_credential_formats_display()
+        }
+    if which == "pkcs11":
+        token_form = forms_["pkcs11"] = Pkcs11SourceForm(request.POST, request.FILES, modules=modules)
+        if not token_form.is_valid():
+            return None
+        data = token_form.cleaned_data
+        upload = data.get("certificate")
+        seal = seal_source_pkcs11(
+            organisation=organisation,
+            actor=request.user,
+            config=Pkcs11Config(
+                module=data["module"],
+                token_label=data["token_label"],
+                key_label=data["key_label"],
+                key_id=data["key_id"],
+                pin_env=data["pin_env"],
+            ),
+            certificate_pem=read_upload(upload, limit=64 * 1024) if upload else None,
+        )
+        return _("The e-seal is now the key on the token %(token)s: %(subject)s.") % {
+            "token": data["token_label"],
+            "subject": seal.subject,
+        }
+    if which == "csc":
+        remote_form = forms_["csc"] = CscSourceForm(request.POST)
+        if not remote_form.is_valid():
+            return None
+        data = remote_form.cleaned_data
+        seal = seal_source_csc(
+            organisation=organisation,
+            actor=request.user,
+            config=CscConfig(
+                url=data["url"],
+                client_id=data["client_id"],
+                credential_id=data["credential_id"],
+                secret_env=data["secret_env"],
+                pin_env=data["pin_env"] or "",
+                batch_size=data["batch_size"] or 100,
+                otp=bool(data.get("otp")),
+            ),
+        )
+        return _("The e-seal is now the remote credential %(credential)s: %(subject)s.") % {
+            "credential": data["credential_id"],
+            "subject": seal.subject,
+        }
+    upload_form = forms_["upload"] = SealUploadForm(
+        request.POST, request.FILES, platform_admin=request.user.is_superuser
+    )
+    if not upload_form.is_valid():
+        return None
+    seal = seal_install(organisation=organisation, actor=request.user, **upload_form.payload())
+    return _("The e-seal of %(subject)s is installed.") % {"subject": seal.subject}
 
 
 @login_required
@@ -200,12 +298,19 @@ def _credentials_page(request: HttpRequest, batch: Batch, progress: Progress) ->
     rows = hashlib.sha256(
         repr([(c.pk, c.status, c.delivery, c.failure_reason) for c in page]).encode()
     ).hexdigest()[:16]
+    # A pause (the e-seal key cannot sign now) and its reason are part of what the page offers.
+    wants_otp = bool(batch.paused_reason) and seal_wants_otp(batch.organisation)
+    offers = progress.offers
+    if batch.paused_reason:
+        offers += (
+            "|paused-" + hashlib.sha256(batch.paused_reason.encode()).hexdigest()[:8] + ("-otp" * wants_otp)
+        )
     follow = {
         "q": search,
         "status": status,
         "page": str(page.number),
         "rows": rows,
-        "offers": progress.offers,
+        "offers": offers,
     }
     return {
         "page": page,
@@ -214,7 +319,8 @@ def _credentials_page(request: HttpRequest, batch: Batch, progress: Progress) ->
         "statuses": IssuedCredential.Status.choices,
         "follow": json.dumps(follow),
         "rows_changed": request.GET.get("rows") != rows,
-        "offers_changed": request.GET.get("offers") != progress.offers,
+        "offers_changed": request.GET.get("offers") != offers,
+        "wants_otp": wants_otp,
     }
 
 
@@ -267,11 +373,22 @@ def batch_progress_partial(request: HttpRequest, public_id: str) -> HttpResponse
 @require_POST
 @pages_errors
 def batch_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
-    if action not in {"confirm", "cancel", "retry"}:
+    if action not in {"confirm", "cancel", "retry", "authorise"}:
         raise Http404
     batch = selectors.batch_for(request.user, public_id)
     try:
-        if action == "confirm":
+        if action == "authorise":
+            count = batch_authorise(batch=batch, actor=request.user, otp=request.POST.get("otp", ""))
+            messages.success(
+                request,
+                ngettext(
+                    "Authorised: %(count)s signature; sealing goes on.",
+                    "Authorised: %(count)s signatures; sealing goes on.",
+                    count,
+                )
+                % {"count": count},
+            )
+        elif action == "confirm":
             batch_confirm(batch=batch, actor=request.user)
             messages.success(request, _("Confirmed: the credentials are being sealed."))
         elif action == "cancel":

@@ -578,7 +578,9 @@ def status_signing_key(organisation: Organisation) -> tuple[Any, list[x509.Certi
         return None  # it signs only what a person authorised with a one-time password: the list is served unsigned
     try:
         seal_key = sealer_for(seal).seal_key
-    except SealingError:  # the key's device cannot sign now: the list is served unsigned rather than not at all
+    except (
+        SealingError
+    ):  # the key's device cannot sign now: the list is served unsigned rather than not at all
         return None
     return seal_key.private_key, [seal_key.certificate, *seal_key.chain], seal.fingerprint
 
@@ -707,3 +709,17 @@ def batch_authorise(*, batch: Any, actor: Any, otp: str) -> int:
     )  # fmt: skip
     enqueue_sealing(batch)
     return count
+
+
+def seal_wants_otp(organisation: Organisation) -> bool:
+    """Whether the organisation's e-seal is a remote credential that each batch authorises with a one-time password."""
+    seal = (
+        OrganisationSeal.objects.filter(organisation=organisation, active=True)
+        .only("source", "source_config")
+        .first()
+    )
+    return bool(
+        seal is not None
+        and seal.source == OrganisationSeal.Source.CSC
+        and CscConfig.from_json(seal.source_config).otp
+    )

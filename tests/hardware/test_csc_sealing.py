@@ -214,7 +214,9 @@ def test_a_batch_of_a_one_time_password_credential_waits_for_the_password_then_s
 ) -> None:
     from rest_framework.test import APIClient
 
-    service.multisign = 1000  # a service set up for batch sealing: one authorisation for up to 1,000 signatures
+    service.multisign = (
+        1000  # a service set up for batch sealing: one authorisation for up to 1,000 signatures
+    )
     _install(service, organisation, "--otp")
     batch = _batch(organisation, staff, monkeypatch, 120)
     with pytest.raises(SourceUnavailable):
@@ -264,3 +266,31 @@ def test_a_one_time_password_authorisation_that_expires_mid_batch_pauses_it_unti
     credentials_seal(credential_ids=ids[100:])
     batch.refresh_from_db()
     assert batch.credentials.filter(status="sealed").count() == 150 and batch.paused_reason == ""
+
+
+def test_the_batch_page_says_why_sealing_waits_and_takes_the_one_time_password(
+    service: Service,
+    organisation: Organisation,
+    staff: User,
+    staff_client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service.multisign = 1000
+    _install(service, organisation, "--otp")
+    batch = _batch(organisation, staff, monkeypatch, 3)
+    with pytest.raises(SourceUnavailable):
+        _seal_in_chunks(batch)
+    page = staff_client.get(f"/issuing/batches/{batch.public_id}/").content.decode()
+    assert "Sealing waits:" in page and "needs a one-time password for this batch" in page
+    assert 'name="otp"' in page
+    live = staff_client.get(f"/issuing/batches/{batch.public_id}/progress").content.decode()
+    assert "Sealing waits:" in live  # the live part shows it too
+    service.otp = "864209"
+    answer = staff_client.post(
+        f"/issuing/batches/{batch.public_id}/authorise", {"otp": "864209"}, follow=True
+    )
+    assert "Authorised: 6 signatures; sealing goes on." in answer.content.decode()
+    _seal_in_chunks(batch)
+    batch.refresh_from_db()
+    assert batch.status == "done" and batch.paused_reason == ""
+    assert "Sealing waits:" not in staff_client.get(f"/issuing/batches/{batch.public_id}/").content.decode()
