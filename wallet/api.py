@@ -37,6 +37,12 @@ class WalletCredentialOutput(serializers.Serializer[Any]):
     awarded_on = serializers.DateField(source="credential.awarded_on", allow_null=True)
     valid_until = serializers.DateTimeField(source="credential.valid_until", allow_null=True)
     status = serializers.ChoiceField(choices=["valid", "revoked", "expired"])
+    verdict = serializers.ChoiceField(
+        choices=["verified", "partially_verified", "failed"],
+        allow_null=True,
+        help_text="The verifier's verdict when the credential was uploaded (null when none was recorded: issued on "
+        "this portal, or kept before verdicts were recorded). The live verification is in the credential's detail.",
+    )
     origin = serializers.CharField(source="credential.source", help_text="issued, claimed or uploaded")
     warning = serializers.DictField(source="credential.warning", child=serializers.CharField())
     received_at = serializers.DateTimeField(source="credential.received_at")
@@ -67,14 +73,8 @@ class ShareLinkInput(serializers.Serializer[Any]):
 
 
 def _card(credential: WalletCredential, lang: str) -> selectors.Card:
-    from europass.registry.text import pick
-
-    return selectors.Card(
-        credential=credential,
-        title=pick(credential.title, lang),
-        awarding_body=pick(credential.awarding_body, lang),
-        status=selectors.credential_status(credential),
-    )
+    (card,) = selectors.cards_of([credential], lang=lang)
+    return card
 
 
 class CredentialListApi(APIView):

@@ -22,6 +22,14 @@ class WalletCredential(models.Model):
         CLAIMED = "claimed", _("Claimed with an email link")
         UPLOADED = "uploaded", _("Uploaded by you")
 
+    class Verdict(models.TextChoices):
+        # The verifier's verdict when the credential was uploaded (``VerificationReport.verdict``); empty when none
+        # was recorded (issued on this portal, or kept before verdicts were recorded).
+        NONE = "", _("Not recorded")
+        VERIFIED = "verified", _("Verified")
+        PARTIALLY_VERIFIED = "partially_verified", _("Partially verified")
+        FAILED = "failed", _("Verification failed")
+
     class Format(models.TextChoices):
         # Named as the verifier's readers name them (europass.sealing.readers).
         ELM2_XML = "elm2-xml", _("Europass XML (ELM v2)")
@@ -50,14 +58,24 @@ class WalletCredential(models.Model):
     title = models.JSONField(default=dict)
     awarding_body = models.JSONField(default=dict)
     holder_name = models.CharField(max_length=300, blank=True)
+    # The holder's email as the credential gives it (compared with the account's addresses: "names someone else").
+    holder_email = models.CharField(max_length=254, blank=True, default="")
     language = models.CharField(max_length=8, blank=True)
     awarded_on = models.DateField(null=True, blank=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     status_url = models.CharField(max_length=500, blank=True)
     status_index = models.PositiveIntegerField(null=True, blank=True)
-    # A warning kept with an uploaded credential (e.g. an issuer not trusted here), {"en": ..., "fr": ...}.
+    # What the verifier found when the credential was uploaded: its verdict, when, and the sentences of the checks
+    # that failed or warned, {"en": ..., "fr": ...} (e.g. an issuer not trusted here).
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True, default="")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    findings = models.JSONField(
+        default=list, blank=True
+    )  # the codes of those checks, e.g. ["certificate_trusted"]
     warning = models.JSONField(default=dict, blank=True)
+    # Title and awarding body in every language, lower case without accents, for the wallet's search box.
+    search_text = models.TextField(blank=True, default="", editable=False)
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -179,6 +197,13 @@ class ShareLink(models.Model):
     def is_live(self, now: dt.datetime | None = None) -> bool:
         moment = now or timezone.now()
         return self.revoked_at is None and self.credential_id is not None and self.expires_at > moment
+
+    @property
+    def ended_at(self) -> dt.datetime | None:
+        """When the link stopped working: stopped by its holder, or expired; None while it works."""
+        if self.revoked_at is not None:
+            return self.revoked_at
+        return self.expires_at if self.expires_at <= timezone.now() else None
 
 
 class CredentialPdf(models.Model):

@@ -1,4 +1,6 @@
-"""How a wallet credential is shown: live verification, the visual representation, the cached PDF, the export."""
+"""How a wallet credential is shown: live verification, the verdict and the holder as the pages say them, the visual
+representation, the PDF (the stored copy or a fresh render), the export. Pages only read here: the one write left,
+``credential_pdf`` for callers outside requests, goes through ``services.credential_pdf_store``."""
 
 from __future__ import annotations
 
@@ -11,16 +13,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from europass.core.pdf import design_version, render_pdf
 from europass.core.visual import attachments_of, visual_context
 from europass.credentials.model import Attachment, Credential
 
 from .models import CredentialPdf, ShareLink, WalletCredential
-from .selectors import credential_status, revoked_flags, status_of
-from .services import verify_file
+from .selectors import Account, badge_of, credential_status, names_someone_else, revoked_flags, status_of
+from .services import findings, verify_file
 from .summary import parse_credential
 
 if TYPE_CHECKING:
@@ -32,21 +34,63 @@ def verify_xml(xml: bytes) -> VerificationReport:
     return verify_file(data=xml)
 
 
-def _status_code(check: Any) -> str:
-    return str(getattr(check.status, "value", check.status))
-
-
 def status_from(report: VerificationReport | None, credential: WalletCredential | None) -> str | None:
-    """valid / revoked / expired from the live report, else from the portal's own status lists."""
+    """valid / revoked / expired / unknown. From a live report: the verifier's one rule, written once in
+    ``verification.presenting`` (revoked, else expired, else unknown when the report failed, else valid), so a
+    credential the verifier fails is never called valid; without a report, this portal's own status lists and the
+    credential's expiry."""
     if report is not None:
-        checks = {check.code: _status_code(check) for check in report.checks}
-        if checks.get("not_revoked") == "failed":
-            return "revoked"
-        if checks.get("not_expired") == "failed":
-            return "expired"
+        from verification.presenting import status_of_report
+
+        return status_of_report(report)
     if credential is not None:
         return credential_status(credential)
     return None
+
+
+def headline(badge: str) -> str:
+    """What the page says first about a credential with this badge (``selectors.BADGES``)."""
+    return {
+        "valid": _("Verified: the verifier confirmed this credential."),
+        "partially_verified": _(
+            "Partially verified: the seal is intact, but the verifier could not confirm everything."
+        ),
+        "failed": _("The verifier could not confirm this credential."),
+        "revoked": _("Revoked: the awarding body has withdrawn this credential."),
+        "expired": _("Expired: this credential is no longer valid."),
+    }.get(badge, "")
+
+
+def verdict_context(
+    report: VerificationReport, credential: WalletCredential, *, account: Account, lang: str
+) -> dict[str, Any]:
+    """The holder's page says the live verdict first: its badge (revoked or expired first, then the verdict), a
+    headline, the sentences of the checks that failed or warned, and whether the credential names someone else (its
+    signed holder, not the summary column)."""
+    badge = badge_of(status_from(report, None) or "valid", report.verdict)
+    signed = report.credential or parse_credential(bytes(credential.xml))
+    name = signed.holder.display_name(signed.primary_language or lang) or ""
+    email = signed.holder.email or ""
+    other = names_someone_else(account, name=name, email=email)
+    return {
+        "badge": badge,
+        "headline": headline(badge),
+        "reasons": [check.message(lang) for check in findings(report)],
+        "someone_else": (name or email) if other else "",
+    }
+
+
+def upload_message(report: VerificationReport, *, lang: str) -> tuple[str, str]:
+    """What the upload page says once the credential is kept: (``success`` | ``warning`` | ``error``, sentence),
+    the sentence saying what the verifier found."""
+    reasons = " ".join(check.message(lang) for check in findings(report))
+    if report.verdict == "verified":
+        return "success", _("The credential was verified and added to your wallet.")
+    if report.verdict == "partially_verified":
+        return "warning", _("Added, but the verifier could confirm only part of it: %(reason)s") % {
+            "reason": reasons
+        }
+    return "error", _("Added, but the verifier could not confirm it: %(reason)s") % {"reason": reasons}
 
 
 def visual_for(
@@ -109,7 +153,7 @@ def pdf_for_xml(
     link_until: dt.datetime | None = None,
     companion: bytes = b"",
 ) -> bytes:
-    """Render (no cache): used by the command line and by ``credential_pdf``. ``xml``: the sealed document, XML or
+    """Render (no cache): used by the command line and by the wallet's PDFs. ``xml``: the sealed document, XML or
     JSON-LD, attached to the PDF as ``credential.xml`` or ``credential.jsonld``."""
     report = report or verify_xml(xml)
     signed = report.credential or parse_credential(xml)
@@ -119,15 +163,31 @@ def pdf_for_xml(
     )
 
 
-def credential_pdf(credential: WalletCredential, *, lang: str, link: ShareLink | None = None) -> bytes:
-    """The PDF of a wallet credential. The PDF shows no status badge of its own, since a printed "valid" could
-    outlive a revocation: its QR code gives the live answer.
+def pdf_key(credential: WalletCredential, *, lang: str) -> str:
+    """The key of a stored PDF without a share link: the sealed document's SHA-256, the QR target (the verifier),
+    the language and the design version (a new design renders again)."""
+    material = f"{credential.xml_sha256}|{verifier_url()}|{lang}|{design_version()}"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def stored_pdf(credential: WalletCredential, *, lang: str) -> bytes | None:
+    """The stored PDF of a credential in ``lang``, if one was prepared (a read)."""
+    cached = (
+        CredentialPdf.objects.filter(key=pdf_key(credential, lang=lang)).values_list("pdf", flat=True).first()
+    )
+    return bytes(cached) if cached is not None else None
+
+
+def credential_pdf_for(credential: WalletCredential, *, lang: str, link: ShareLink | None = None) -> bytes:
+    """The PDF a page serves, writing nothing (downloads are GETs). The PDF shows no status badge of its own, since
+    a printed "valid" could outlive a revocation: its QR code gives the live answer.
 
     Without ``link`` (the holder's own download, the export) the QR code opens the verifier, where the PDF itself
-    is uploaded: no public copy of the credential is made. That PDF is rendered once and stored, keyed by the
-    XML's SHA-256, language and design version. With ``link`` (a share link whose token is known: the PDF of a
-    share page, or one the holder asked for with a new link) the QR code opens THAT link and the PDF says until
-    when; it is rendered on each request and never stored, since it carries the token in clear."""
+    is uploaded: no public copy of the credential is made. That PDF is the copy prepared when the credential entered
+    the wallet (``services.credential_pdf_store``), else it is rendered now and not stored. With ``link`` (a share
+    link whose token is known: the PDF of a share page, or one the holder asked for with a new link) the QR code
+    opens THAT link and the PDF says until when; it is rendered on each request and never stored, since it carries
+    the token in clear."""
     if link is not None:
         return pdf_for_xml(
             xml=bytes(credential.xml),
@@ -136,20 +196,25 @@ def credential_pdf(credential: WalletCredential, *, lang: str, link: ShareLink |
             link_until=link.expires_at,
             companion=bytes(credential.companion or b""),
         )
-    qr_url = verifier_url()
-    key = hashlib.sha256(f"{credential.xml_sha256}|{qr_url}|{lang}|{design_version()}".encode()).hexdigest()
-    cached = CredentialPdf.objects.filter(key=key).values_list("pdf", flat=True).first()
-    if cached is not None:
-        return bytes(cached)
-    pdf = pdf_for_xml(
-        xml=bytes(credential.xml), qr_url=qr_url, lang=lang, companion=bytes(credential.companion or b"")
+    stored = stored_pdf(credential, lang=lang)
+    if stored is not None:
+        return stored
+    return pdf_for_xml(
+        xml=bytes(credential.xml),
+        qr_url=verifier_url(),
+        lang=lang,
+        companion=bytes(credential.companion or b""),
     )
-    try:
-        with transaction.atomic():
-            CredentialPdf.objects.create(key=key, xml_sha256=credential.xml_sha256, pdf=pdf)
-    except IntegrityError:
-        pass  # rendered at the same time by another request: same bytes are kept
-    return pdf
+
+
+def credential_pdf(credential: WalletCredential, *, lang: str, link: ShareLink | None = None) -> bytes:
+    """The older entry point, outside requests (the benchmark, scripts): with ``link``, as ``credential_pdf_for``;
+    without, the stored PDF, rendered and stored when missing (``services.credential_pdf_store``: a write)."""
+    if link is not None:
+        return credential_pdf_for(credential, lang=lang, link=link)
+    from .services import credential_pdf_store
+
+    return credential_pdf_store(credential=credential, lang=lang)
 
 
 def export_zip(credentials: list[WalletCredential], *, lang: str) -> bytes:
@@ -165,7 +230,7 @@ def export_zip(credentials: list[WalletCredential], *, lang: str) -> bytes:
             if credential.companion_format:
                 other = credential.DOCUMENT_FILES[WalletCredential.Format(credential.companion_format)][0]
                 archive.writestr(f"{stem}.{other.rsplit('.', 1)[-1]}", bytes(credential.companion))
-            archive.writestr(f"{stem}.pdf", credential_pdf(credential, lang=lang))
+            archive.writestr(f"{stem}.pdf", credential_pdf_for(credential, lang=lang))
             manifest.append(
                 {
                     "id": str(credential.public_id),

@@ -7,7 +7,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from allauth.account.models import EmailAddress
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +20,7 @@ from europass.status.models import StatusList
 from europass.status.selectors import is_set, local_list_id
 
 from .models import ShareLink, WalletCredential
+from .summary import fold
 
 CARD_FIELDS = (
     "id",
@@ -32,8 +35,60 @@ CARD_FIELDS = (
     "status_index",
     "source",
     "warning",
+    "verdict",
+    "verified_at",
+    "findings",
+    "holder_name",
+    "holder_email",
     "received_at",
 )
+PAGE_SIZE = 24  # cards on one page of the wallet
+BADGES = ("valid", "partially_verified", "failed", "revoked", "expired")
+
+
+def badge_of(status: str, verdict: str) -> str:
+    """The one badge of a credential (``BADGES``): revoked or expired first (``status``: this portal's status lists
+    and the credential's expiry, or a live report), else the verifier's ``verdict``, else valid."""
+    if status in ("revoked", "expired"):
+        return status
+    if status == "unknown" or verdict == WalletCredential.Verdict.FAILED:
+        return "failed"
+    if verdict == WalletCredential.Verdict.PARTIALLY_VERIFIED:
+        return "partially_verified"
+    return "valid"
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who holds the wallet, as a credential's holder is compared with them: their name and every address they
+    confirmed (and the one they sign in with)."""
+
+    name: str
+    emails: frozenset[str]
+
+
+def account_of(owner: User) -> Account:
+    """One query: the addresses of the account."""
+    verified = EmailAddress.objects.filter(user=owner, verified=True).values_list("email", flat=True)
+    emails = {email.strip().lower() for email in verified} | {(owner.email or "").strip().lower()}
+    return Account(name=owner.full_name or "", emails=frozenset(email for email in emails if email))
+
+
+def _same_name(one: str, other: str) -> bool:
+    """The same words in any order, whatever the case and accents ("MARTIN Camille" is Camille Martin)."""
+    return sorted(fold(one).replace(",", " ").split()) == sorted(fold(other).replace(",", " ").split())
+
+
+def names_someone_else(account: Account, *, name: str, email: str) -> bool:
+    """Whether a credential's holder (its name and email) is not the account holder: neither one of the account's
+    addresses nor the account's name. When nothing can be compared (no email in the credential and no name on the
+    account), nothing is said."""
+    email = (email or "").strip().lower()
+    if email and email in account.emails:
+        return False
+    if name and account.name and _same_name(name, account.name):
+        return False
+    return bool(email) or bool(name and account.name)
 
 
 @dataclass(frozen=True)
@@ -41,11 +96,26 @@ class Card:
     credential: WalletCredential
     title: str
     awarding_body: str
-    status: str  # valid | revoked | expired
+    status: str  # valid | revoked | expired (this portal's status lists, the credential's expiry)
+    badge: str = ""  # see ``badge_of``: valid | partially_verified | failed | revoked | expired
+    someone_else: str = ""  # the holder the credential names, when it is not the account holder
 
     @property
     def public_id(self) -> uuid.UUID:
         return self.credential.public_id
+
+    @property
+    def untrusted_issuer(self) -> bool:
+        """The verifier did not trust the issuer's certificate when the credential was uploaded."""
+        credential = self.credential
+        if credential.verdict:
+            return "certificate_trusted" in (credential.findings or [])
+        return bool(credential.warning)  # kept before verdicts were recorded: its warning said so
+
+    @property
+    def verdict(self) -> str | None:
+        """The verifier's verdict when the credential was uploaded; None when none was recorded."""
+        return self.credential.verdict or None
 
 
 def revoked_flags(credentials: Iterable[WalletCredential]) -> dict[int, bool]:
@@ -83,22 +153,79 @@ def credential_status(credential: WalletCredential) -> str:
     return status_of(credential, revoked=revoked_flags([credential]).get(credential.pk, False))
 
 
+def recorded_verdict(credential: WalletCredential) -> str:
+    """The verdict recorded when the credential was uploaded; for one kept before verdicts were recorded, "partially
+    verified" when the verifier left a warning then (``manage.py wallet_verdicts`` records the real one)."""
+    if credential.verdict:
+        return credential.verdict
+    return WalletCredential.Verdict.PARTIALLY_VERIFIED if credential.warning else ""
+
+
+def cards_of(
+    credentials: list[WalletCredential], *, lang: str | None = None, account: Account | None = None
+) -> list[Card]:
+    """Cards of these credentials: one query for all the status lists they point to."""
+    revoked = revoked_flags(credentials)
+    now = timezone.now()
+    cards = []
+    for credential in credentials:
+        status = status_of(credential, revoked=revoked.get(credential.pk, False), now=now)
+        other = account is not None and names_someone_else(
+            account, name=credential.holder_name, email=credential.holder_email
+        )
+        cards.append(
+            Card(
+                credential=credential,
+                title=pick(credential.title, lang),
+                awarding_body=pick(credential.awarding_body, lang),
+                status=status,
+                badge=badge_of(status, recorded_verdict(credential)),
+                someone_else=(credential.holder_name or credential.holder_email) if other else "",
+            )
+        )
+    return cards
+
+
 def credential_cards(owner: User, *, lang: str | None = None) -> list[Card]:
-    """The owner's wallet as cards: one query for the credentials, one for the status lists."""
+    """The owner's whole wallet as cards: one query for the credentials, one for the status lists."""
     credentials = list(
         WalletCredential.objects.filter(owner=owner).only(*CARD_FIELDS).order_by("-received_at", "-id")
     )
-    revoked = revoked_flags(credentials)
-    now = timezone.now()
-    return [
-        Card(
-            credential=credential,
-            title=pick(credential.title, lang),
-            awarding_body=pick(credential.awarding_body, lang),
-            status=status_of(credential, revoked=revoked.get(credential.pk, False), now=now),
-        )
-        for credential in credentials
-    ]
+    return cards_of(credentials, lang=lang)
+
+
+def search_filter(search: str) -> Q:
+    """Every word of ``search`` in the title or the awarding body, in any of their languages, whatever the case and
+    accents."""
+    query = Q()
+    for word in fold(search).split()[:10]:
+        query &= Q(search_text__contains=word)
+    return query
+
+
+@dataclass(frozen=True)
+class WalletPage:
+    page: Page[WalletCredential]
+    cards: list[Card]
+    search: str
+    total: int  # credentials in the whole wallet, whatever the search
+
+
+def wallet_page(
+    owner: User, *, lang: str | None = None, search: str = "", number: int | str | None = 1
+) -> WalletPage:
+    """One page of the owner's wallet (``PAGE_SIZE`` cards), searched by title and awarding body: a fixed number of
+    queries whatever the wallet holds (the count, the page, the status lists, the account's addresses)."""
+    search = " ".join(search.split())[:200]
+    credentials = (
+        WalletCredential.objects.filter(owner=owner).only(*CARD_FIELDS).order_by("-received_at", "-id")
+    )
+    found = credentials.filter(search_filter(search)) if search else credentials
+    page = Paginator(found, PAGE_SIZE).get_page(number)
+    listed = list(page.object_list)
+    total = page.paginator.count if not search else credentials.count()
+    cards = cards_of(listed, lang=lang, account=account_of(owner)) if listed else []
+    return WalletPage(page=page, cards=cards, search=search, total=total)
 
 
 def credential_of(owner: User, public_id: uuid.UUID | str) -> WalletCredential:
@@ -120,6 +247,17 @@ def share_links_of(credential: WalletCredential, *, active_only: bool = True) ->
     if active_only:
         links = links.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
     return links.order_by("-created_at")
+
+
+HISTORY_SIZE = 50  # stopped links shown under the active ones
+
+
+def share_links_stopped(credential: WalletCredential) -> list[ShareLink]:
+    """The links of this credential that stopped working (stopped by the holder or expired), the latest first (at
+    most ``HISTORY_SIZE``): when each was made, when it stopped, how often it was opened."""
+    ended = Q(revoked_at__isnull=False) | Q(expires_at__lte=timezone.now())
+    links = ShareLink.objects.filter(credential=credential).filter(ended).order_by("-created_at", "-id")
+    return list(links[:HISTORY_SIZE])
 
 
 def share_link_of(owner: User, public_id: uuid.UUID | str) -> ShareLink:

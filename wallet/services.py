@@ -21,7 +21,7 @@ from europass.accounts.models import User
 from europass.core.errors import ApplicationError, Conflict, Gone, NotFound
 
 from .models import ClaimToken, CredentialPdf, ShareLink, WalletCredential
-from .summary import Summary, document_format, parse_credential, summarize
+from .summary import Summary, document_format, parse_credential, search_text, summarize
 from .tokens import new_token, token_hash
 
 if TYPE_CHECKING:
@@ -47,10 +47,12 @@ def _store(
     summary: Summary,
     warning: dict[str, str] | None = None,
     companion: bytes = b"",
+    recorded: dict[str, Any] | None = None,
 ) -> tuple[WalletCredential, bool]:
     """Keep a credential in a wallet once per (credential id, owner): a second delivery is a no-op. ``xml``: the
     sealed document as received, XML or JSON-LD (its format is kept beside it); ``companion``: the same credential
-    sealed in the other format, when its issuer issued both."""
+    sealed in the other format, when its issuer issued both; ``recorded``: what the verifier found
+    (``findings_record``), when it verified the credential on its way in."""
     defaults: dict[str, Any] = {
         "xml": xml,
         "xml_sha256": summary.xml_sha256,
@@ -61,6 +63,7 @@ def _store(
         "title": summary.title,
         "awarding_body": summary.awarding_body,
         "holder_name": summary.holder_name[:300],
+        "holder_email": summary.holder_email[:254],
         "language": summary.language[:8],
         "awarded_on": summary.awarded_on,
         "issued_at": summary.issued_at,
@@ -68,14 +71,19 @@ def _store(
         "status_url": summary.status_url[:500],
         "status_index": summary.status_index,
         "warning": warning or {},
+        "search_text": search_text(summary.title, summary.awarding_body),
+        **(recorded or {}),
     }
     try:
         with transaction.atomic():
-            return WalletCredential.objects.get_or_create(
+            credential, created = WalletCredential.objects.get_or_create(
                 owner=owner, credential_id=summary.credential_id, defaults=defaults
             )
     except IntegrityError:  # a concurrent delivery of the same credential won the race
         return WalletCredential.objects.get(owner=owner, credential_id=summary.credential_id), False
+    if created:
+        pdfs_prepare_later(credential)
+    return credential, created
 
 
 def credential_receive(
@@ -202,6 +210,15 @@ def _message(check: Any, lang: str) -> str:
     return str(messages.get(lang) or messages.get("en") or "")
 
 
+def findings(report: VerificationReport) -> list[Any]:
+    """The checks that failed or warned, in the report's order: what the verifier could not confirm."""
+    return [
+        check
+        for check in report.checks
+        if str(getattr(check.status, "value", check.status)) in ("failed", "warning")
+    ]
+
+
 def verify_file(*, data: bytes, filename: str = "") -> VerificationReport:
     """Verify an uploaded file (XML, JSON-LD, or a PDF carrying either) with the verification face's engine."""
     from verification.services import verify_upload
@@ -226,7 +243,8 @@ def _room_for_an_upload(owner: User) -> None:
 
 def credential_upload(*, owner: User, data: bytes, filename: str = "") -> UploadResult:
     """Verify an uploaded credential (Europass XML, EDC 3 JSON-LD, or a PDF carrying either) first; refuse a broken
-    seal with the reason, keep an untrusted issuer's credential with a visible warning. The document is kept byte
+    seal with the reason; keep any other with the verifier's verdict (``verified``, ``partially_verified`` or
+    ``failed``, shown on its card and page) and the sentences of the checks that failed or warned. The document is kept byte
     for byte as given (from the PDF, its attachment). A full wallet (``WALLET_MAX_UPLOADED_CREDENTIALS``) refuses it
     before any verification; the pages and the API also limit how often a citizen uploads (``WALLET_UPLOAD_RATE``).
     """
@@ -244,15 +262,6 @@ def credential_upload(*, owner: User, data: bytes, filename: str = "") -> Upload
             )
     if report.credential is None:
         raise ApplicationError(_("This file does not contain a credential."), code="upload_not_a_credential")
-    warnings = [
-        check
-        for check in report.checks
-        if str(getattr(check.status, "value", check.status)) in ("failed", "warning")
-        and check.code in ("certificate_trusted", "seal_qualified", "not_revoked", "not_expired")
-    ]
-    warning: dict[str, str] = {}
-    if warnings:
-        warning = {lang: " ".join(_message(check, lang) for check in warnings) for lang in ("en", "fr")}
     from verification.reading import document_of_upload
 
     document = document_of_upload(data)
@@ -266,11 +275,32 @@ def credential_upload(*, owner: User, data: bytes, filename: str = "") -> Upload
             xml=document,
             source=WalletCredential.Source.UPLOADED,
             summary=summary,
-            warning=warning,
+            recorded=findings_record(report),
         )
     if not created:
         raise Conflict(_("This credential is already in your wallet."), code="already_in_wallet")
     return UploadResult(credential=credential, report=report, created=created)
+
+
+def findings_record(report: VerificationReport) -> dict[str, Any]:
+    """The columns that keep what the verifier found: the verdict, when, the codes of the checks that failed or
+    warned and their sentences in English and French."""
+    found = findings(report)
+    return {
+        "verdict": report.verdict,
+        "verified_at": timezone.now(),
+        "findings": [check.code for check in found],
+        "warning": {lang: " ".join(_message(check, lang) for check in found) for lang in ("en", "fr")}
+        if found
+        else {},
+    }
+
+
+def credential_verdict_record(*, credential: WalletCredential) -> str:
+    """Verify a held credential again and record the verdict its card shows (``manage.py wallet_verdicts``)."""
+    report = verify_file(data=bytes(credential.xml))
+    WalletCredential.objects.filter(pk=credential.pk).update(**findings_record(report))
+    return report.verdict
 
 
 # --- deletion ---------------------------------------------------------------------------------------------------
@@ -288,6 +318,69 @@ def credential_delete(*, credential: WalletCredential) -> None:
             CredentialPdf.objects.filter(
                 xml_sha256=digest
             ).delete()  # no rendered copy outlives the last holder
+
+
+# --- the stored PDF ------------------------------------------------------------------------------------------------
+
+
+def credential_pdf_store(*, credential: WalletCredential, lang: str) -> bytes:
+    """The PDF without a share link (its QR code opens the verifier), rendered once and kept: the stored copy, or
+    rendered and stored now. A write, called explicitly: by the task that prepares the PDFs of a credential entering a
+    wallet (``pdfs_prepare_later``), never by a page read (those serve the stored copy, else render without storing:
+    ``presenting.credential_pdf_for``)."""
+    from .presenting import pdf_for_xml, pdf_key, stored_pdf, verifier_url
+
+    stored = stored_pdf(credential, lang=lang)
+    if stored is not None:
+        return stored
+    pdf = pdf_for_xml(
+        xml=bytes(credential.xml),
+        qr_url=verifier_url(),
+        lang=lang,
+        companion=bytes(credential.companion or b""),
+    )
+    try:
+        with transaction.atomic():
+            CredentialPdf.objects.create(
+                key=pdf_key(credential, lang=lang), xml_sha256=credential.xml_sha256, pdf=pdf
+            )
+    except IntegrityError:
+        pass  # rendered at the same time elsewhere: the same bytes are kept
+    return pdf
+
+
+def credential_pdfs_prepare(*, credential_id: int) -> int:
+    """Render and keep the PDF of a held credential in each language of the site (the ``wallet.pdf_prepare`` task);
+    how many were rendered. A credential removed meanwhile is skipped."""
+    credential = WalletCredential.objects.filter(pk=credential_id).first()
+    if credential is None:
+        return 0
+    from .presenting import stored_pdf
+
+    rendered = 0
+    for lang, _name in settings.LANGUAGES:
+        if stored_pdf(credential, lang=lang) is None:
+            credential_pdf_store(credential=credential, lang=lang)
+            rendered += 1
+    return rendered
+
+
+def pdfs_prepare_later(credential: WalletCredential) -> None:
+    """Once the credential is committed, ask a worker to prepare its PDFs (``WALLET_PDF_PREPARE``, on by default
+    outside the test suite). A broker that does not answer is logged: the downloads then render on each request."""
+    if not getattr(settings, "WALLET_PDF_PREPARE", not settings.TESTING):
+        return
+    credential_id = credential.pk
+
+    def enqueue() -> None:
+        from .tasks import pdf_prepare
+
+        try:
+            pdf_prepare.delay(credential_id)
+        except Exception:  # the broker is down: nothing is lost but a cached copy
+            log.warning("could not ask a worker to prepare the PDFs of wallet credential %s", credential_id)
+
+    transaction.on_commit(enqueue)
 
 
 # --- share links ------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,3 +94,19 @@ def summarize(credential: Credential, xml: bytes) -> Summary:
         xml_sha256=hashlib.sha256(xml).hexdigest(),
         holder_email=credential.holder.email or "",
     )
+
+
+def fold(text: str) -> str:
+    """Lower case, without accents, single spaces: how the wallet's search compares words ("Université" and
+    "universite" are the same word)."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(bare.casefold().split())
+
+
+def search_text(*texts_by_language: dict[str, str]) -> str:
+    """The text the search box looks in: every language of each multilingual value (title, awarding body)."""
+    values: list[str] = []
+    for by_language in texts_by_language:
+        values += [value for value in (by_language or {}).values() if isinstance(value, str)]
+    return fold(" | ".join(dict.fromkeys(values)))

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -67,7 +68,7 @@ def xml_response(credential: WalletCredential) -> HttpResponse:
 
 def pdf_response(credential: WalletCredential, *, link: ShareLink | None = None) -> HttpResponse:
     """The credential's PDF: its QR code opens ``link`` (a share link whose token is known), else the verifier."""
-    pdf = presenting.credential_pdf(credential, lang=_lang(), link=link)
+    pdf = presenting.credential_pdf_for(credential, lang=_lang(), link=link)
     return _download(pdf, filename=f"{_stem(credential)}.pdf", content_type="application/pdf")
 
 
@@ -88,10 +89,22 @@ def jsonld_response(credential: WalletCredential) -> HttpResponse:
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    cards = selectors.credential_cards(request.user, lang=_lang())  # type: ignore[arg-type]
-    return render(request, "wallet/index.html", {"cards": cards})
+    """One page of cards (``selectors.PAGE_SIZE``), searched by title and awarding body."""
+    found = selectors.wallet_page(
+        request.user,  # type: ignore[arg-type]
+        lang=_lang(),
+        search=request.GET.get("q", ""),
+        number=request.GET.get("page", 1),
+    )
+    query = urlencode({"q": found.search}) if found.search else ""
+    return render(
+        request,
+        "wallet/index.html",
+        {"cards": found.cards, "page": found.page, "q": found.search, "query": query, "total": found.total},
+    )
 
 
+MESSAGE_LEVELS = {"success": messages.SUCCESS, "warning": messages.WARNING, "error": messages.ERROR}
 UPLOAD_SCOPE = "wallet_upload"  # DEFAULT_THROTTLE_RATES["wallet_upload"] (WALLET_UPLOAD_RATE), per citizen
 
 
@@ -128,7 +141,8 @@ def upload(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             form.add_error("file", error.message)
         else:
-            messages.success(request, _("The credential was verified and added to your wallet."))
+            level, sentence = presenting.upload_message(result.report, lang=_lang())
+            messages.add_message(request, MESSAGE_LEVELS[level], sentence)
             return redirect("wallet:detail", public_id=result.credential.public_id)
     return render(request, "wallet/upload.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -139,8 +153,10 @@ def _detail_context(
     form: ShareForm | None = None,
     created: ShareLink | None = None,
 ) -> dict[str, Any]:
-    """The holder's page of one credential. The live share links are listed by their note, expiry and views: their
-    address is known only when one was just ``created`` (its token is stored hashed), and is shown that once."""
+    """The holder's page of one credential: the live verdict first (with what the verifier could not confirm, and
+    whether the credential names someone else), the visual representation, the downloads, the live share links by
+    their note, expiry and views, then the links that stopped. A link's address is known only when it was just
+    ``created`` (its token is stored hashed): it is shown that once, first in the list, where the page lands."""
     report = presenting.verify_xml(bytes(credential.xml))
     links: list[dict[str, Any]] = []
     for link in selectors.share_links_of(credential):
@@ -149,19 +165,29 @@ def _detail_context(
             item["url"] = presenting.share_url(created)
             item["qr"] = qr_svg_data_uri(item["url"])
         links.append(item)
+    links.sort(key=lambda item: not item["url"])  # the new link first (stable: the others stay newest first)
     return {
         "credential": credential,
+        "verdict": presenting.verdict_context(
+            report,
+            credential,
+            account=selectors.account_of(request.user),  # type: ignore[arg-type]
+            lang=_lang(),
+        ),
+        "report_html": _report_html(request, report, banner=False),
         "visual": presenting.visual_for(
             credential,
             lang=_lang(),
             report=report,
+            with_status=False,  # the verdict above says it, with its reasons
             attachment_url=lambda number: reverse(
                 "wallet:attachment", kwargs={"public_id": credential.public_id, "number": number}
             ),
         ),
         "links": links,
+        "stopped": selectors.share_links_stopped(credential),
+        "created": created is not None,
         "form": form or ShareForm(),
-        "warning": credential.warning.get(_lang()) or credential.warning.get("en", ""),
     }
 
 
@@ -253,10 +279,8 @@ def share_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else:
             if with_pdf:
                 return pdf_response(credential, link=link)
-            # Rendered, not redirected: the address exists only in this response (the token is stored hashed).
-            messages.success(
-                request, _("Share link created. Copy it now or show its QR code: it is shown only this once.")
-            )
+            # Rendered, not redirected: the address exists only in this response (the token is stored hashed). The
+            # page lands on the new link (static/js/wallet-share.js; the top of the page links to it, #new-link).
             context = _detail_context(request, credential, created=link)
             response = render(request, "wallet/detail.html", context, status=201)
             response["Cache-Control"] = "private, no-store"
@@ -313,12 +337,15 @@ def _open(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
         return _ended(request, error, title=_("This share link does not work"))
 
 
-def _report_html(request: HttpRequest, report: Any) -> str:
-    """The verification face's report (never the holder's account data)."""
+def _report_html(request: HttpRequest, report: Any, *, banner: bool = True) -> str:
+    """The verification face's report component (never the holder's account data); ``banner``: its headline and
+    advice, left out where the page states the verdict itself (the holder's page)."""
     from verification.presenting import report_context
 
     return render_to_string(
-        "verification/_report.html", {"report": report_context(report, _lang())}, request=request
+        "verification/_report.html",
+        {"report": report_context(report, _lang(), banner=banner)},
+        request=request,
     )
 
 
