@@ -13,8 +13,11 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import beat_init
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "europass.settings")
+# The embedded broker writes each message whole (europass/core/broker.py): kombu's own can show a reader an empty file.
+TRANSPORT_ALIASES["filesystem"] = "europass.core.broker:Transport"
 
 app = Celery("europass")
 app.config_from_object("django.conf:settings", namespace="CELERY")
