@@ -95,7 +95,7 @@ def test_the_demo_citizen_downloads_the_pdf_shares_the_credential_and_revokes_th
     stranger = visitor.new_page()
     stranger.goto(share_url)
     assert stranger.get_by_test_id("verdict").get_attribute("data-verdict") == "verified"
-    assert stranger.get_by_text("Verified: this credential is valid.").is_visible()
+    assert stranger.get_by_text("Verified: this credential is genuine and valid.").is_visible()
 
     shared.get_by_role("button", name="Stop this link now").click()
     assert page.get_by_text("The share link stopped working.").is_visible()

@@ -218,3 +218,12 @@ def test_a_share_link_made_before_the_migration_still_opens_after_it(citizen: An
     assert share_link_open(token="made-before-" + "p" * 20).pk == silent.pk
     assert printed.expires_at <= timezone.now() + dt.timedelta(days=366)
     assert not CredentialPdf.objects.exists()  # rendered PDFs printed tokens in clear: dropped (a cache)
+
+
+def test_a_share_page_sends_its_address_to_no_other_site_but_keeps_its_origin_for_its_own_forms(
+    client: Client, held: Any
+) -> None:
+    client.force_login(held.owner)
+    path = _created_on_the_page(client, held)
+    page = Client().get(path)
+    assert page.status_code == 200 and page["Referrer-Policy"] == "same-origin"
