@@ -14,7 +14,12 @@ from europass.core import broker
 
 
 def _connection(folder: Path) -> Connection:
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "store_processed": False}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "store_processed": False,
+        "control_folder": str(folder / "control"),
+    }
     return Connection("filesystem://", transport_options=options)
 
 
