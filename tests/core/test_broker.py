@@ -14,11 +14,12 @@ from europass.core import broker
 
 
 def _connection(folder: Path) -> Connection:
+    (folder.parent / "control").mkdir(exist_ok=True)
     options = {
         "data_folder_in": str(folder),
         "data_folder_out": str(folder),
         "store_processed": False,
-        "control_folder": str(folder / "control"),
+        "control_folder": str(folder.parent / "control"),
     }
     return Connection("filesystem://", transport_options=options)
 
@@ -33,6 +34,8 @@ def test_the_celery_app_uses_the_broker_that_writes_messages_whole() -> None:
 
 
 def test_a_message_appears_under_its_queue_name_only_once_written(tmp_path: Path, monkeypatch: Any) -> None:
+    tmp_path = tmp_path / "queue"
+    tmp_path.mkdir()
     seen: list[list[str]] = []
     real_replace = os.replace
 
@@ -42,7 +45,9 @@ def test_a_message_appears_under_its_queue_name_only_once_written(tmp_path: Path
 
     monkeypatch.setattr(broker.os, "replace", watching_replace)
     with _connection(tmp_path) as connection:
-        queue = connection.SimpleQueue("work")
+        queue = connection.SimpleQueue(
+            f"work-{tmp_path.parent.name}"
+        )  # kombu keeps exchange state per process
         queue.put({"ids": [1, 2, 3]})
         assert all(name.startswith(".") and name.endswith(".part") for name in seen[-1])
         assert queue.get(timeout=1).payload == {"ids": [1, 2, 3]}
@@ -50,6 +55,8 @@ def test_a_message_appears_under_its_queue_name_only_once_written(tmp_path: Path
 
 
 def test_a_publisher_that_fails_mid_write_leaves_no_message_behind(tmp_path: Path, monkeypatch: Any) -> None:
+    tmp_path = tmp_path / "queue"
+    tmp_path.mkdir()
     from kombu.exceptions import ChannelError
 
     def full_disk(source: str, target: str) -> None:
@@ -57,7 +64,9 @@ def test_a_publisher_that_fails_mid_write_leaves_no_message_behind(tmp_path: Pat
 
     monkeypatch.setattr(broker.os, "replace", full_disk)
     with _connection(tmp_path) as connection:
-        queue = connection.SimpleQueue("work")
+        queue = connection.SimpleQueue(
+            f"work-{tmp_path.parent.name}"
+        )  # kombu keeps exchange state per process
         with pytest.raises(ChannelError):
             queue.put({"ids": [1]})
         assert [name for name in os.listdir(tmp_path) if name.endswith(".msg")] == []
