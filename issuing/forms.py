@@ -162,5 +162,6 @@ class CscSourceForm(forms.Form):
         label=_("Signatures per request"), min_value=1, max_value=1000, initial=100
     )
     otp = forms.BooleanField(
-        label=_("Each batch is authorised with a one-time password, entered on the batch page"), required=False
+        label=_("Each batch is authorised with a one-time password, entered on the batch page"),
+        required=False,
     )

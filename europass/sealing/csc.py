@@ -66,7 +66,9 @@ class CscConfig:
     secret_env: str = ""
     pin_env: str = ""
     batch_size: int = 100
-    otp: bool = False  # each batch is authorised with a one-time password a person gives (``authorize_batch``)
+    otp: bool = (
+        False  # each batch is authorised with a one-time password a person gives (``authorize_batch``)
+    )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -310,7 +312,11 @@ class CscClient:
     def authorize_batch(self, count: int, otp: str) -> tuple[str, int]:
         """Signature activation data for ``count`` signatures, given a one-time password (SCAL1 with OTP: not bound
         to hashes, so the chunks of a batch can use it as they are sealed). Returns the SAD and its lifetime (s)."""
-        payload: dict[str, Any] = {"credentialID": self.config.credential_id, "numSignatures": count, "OTP": otp}
+        payload: dict[str, Any] = {
+            "credentialID": self.config.credential_id,
+            "numSignatures": count,
+            "OTP": otp,
+        }
         if self.config.pin_env:
             payload["PIN"] = self._secret(self.config.pin_env, "PIN", "code PIN")
         data = self.post("credentials/authorize", payload)

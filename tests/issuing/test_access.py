@@ -99,7 +99,10 @@ def test_staff_of_another_organisation_get_404_on_every_batch_and_credential_url
 ) -> None:
     client.force_login(world["outsider"])  # type: ignore[arg-type]
     for name, url in _issuing_urls(world):
-        if name in ("dashboard", "issuing-api-batches"):  # the caller's own organisations: an outsider sees none
+        if name in (
+            "dashboard",
+            "issuing-api-batches",
+        ):  # the caller's own organisations: an outsider sees none
             continue
         for method in ("get", "post"):
             response = getattr(client, method)(url)
