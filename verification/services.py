@@ -138,11 +138,11 @@ NOT_BELIEVED = {  # why a status list is not taken as the awarding body's word: 
     "unsigned": ("it is not signed", "elle n'est pas signée"),
     "no_seal": (
         "the credential's own seal could not be checked",
-        "le cachet du titre n'a pas pu être vérifié",
+        "le cachet de l'attestation n'a pas pu être vérifié",
     ),
     "other_organisation": (
         "it is signed by another organisation than the one that sealed the credential",
-        "elle est signée par un autre organisme que celui qui a scellé le titre",
+        "elle est signée par un autre organisme que celui qui a scellé l'attestation",
     ),
     "untrusted_signer": (
         "its signer's certificate does not lead to a certificate authority trusted here",
@@ -181,7 +181,7 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
             "not_revoked",
             CheckStatus.NOT_APPLICABLE,
             "The credential carries no status list: its awarding body cannot revoke it online.",
-            "Le titre ne porte pas de liste de statut : l'organisme ne peut pas le révoquer en ligne.",
+            "L'attestation ne porte pas de liste de statut : l'organisme ne peut pas la révoquer en ligne.",
         )
     details: dict[str, object] = {"status_list": status.url, "index": status.index}
     list_id = local_list_id(status.url)
@@ -197,8 +197,8 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
                 CheckStatus.WARNING,
                 "Status unknown: the credential names a status list of this portal that belongs to another "
                 "organisation than the one that sealed it, so that list's answer does not count.",
-                "Statut inconnu : le titre désigne une liste de statut de ce portail qui appartient à un autre "
-                "organisme que celui qui l'a scellé ; la réponse de cette liste ne compte pas.",
+                "Statut inconnu : l'attestation désigne une liste de statut de ce portail qui appartient à un autre "
+                "organisme que celui qui l'a scellée ; la réponse de cette liste ne compte pas.",
                 **details,
             )
         if revoked:
@@ -211,14 +211,14 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
                 "not_revoked",
                 CheckStatus.FAILED,
                 f"The awarding body revoked this credential{on_en}.",
-                f"L'organisme a révoqué ce titre{on_fr}.",
+                f"L'organisme a révoqué cette attestation{on_fr}.",
                 **details,
             )
         return Check.of(
             "not_revoked",
             CheckStatus.PASSED,
             "Not revoked: the awarding body's status list says it is in force.",
-            "Non révoqué : la liste de statut de l'organisme indique qu'il est en vigueur.",
+            "Non révoquée : la liste de statut de l'organisme indique que l'attestation est en vigueur.",
             **details,
         )
     details["source"] = urlsplit(status.url).netloc
@@ -227,7 +227,7 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
             "not_revoked",
             CheckStatus.WARNING,
             "Status unknown: the credential names a status list of this portal that does not exist.",
-            "Statut inconnu : le titre désigne une liste de statut de ce portail qui n'existe pas.",
+            "Statut inconnu : l'attestation désigne une liste de statut de ce portail qui n'existe pas.",
             **details,
         )
     try:
@@ -251,14 +251,14 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
                 "not_revoked",
                 CheckStatus.FAILED,
                 "The awarding body has suspended this credential.",
-                "L'organisme a suspendu ce titre.",
+                "L'organisme a suspendu cette attestation.",
                 **details,
             )
         return Check.of(
             "not_revoked",
             CheckStatus.FAILED,
             "The awarding body revoked this credential.",
-            "L'organisme a révoqué ce titre.",
+            "L'organisme a révoqué cette attestation.",
             **details,
         )
     if not_believed is not None:
@@ -268,7 +268,7 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
             CheckStatus.WARNING,
             f"Probably not revoked: the status list says it is in force, but that list could come from anyone: "
             f"{why_en}.",
-            f"Probablement non révoqué : la liste de statut indique qu'il est en vigueur, mais rien ne prouve "
+            f"Probablement non révoquée : la liste de statut indique que l'attestation est en vigueur, mais rien ne prouve "
             f"qu'elle vienne de l'organisme : {why_fr}.",
             **details,
         )
@@ -276,7 +276,7 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
         "not_revoked",
         CheckStatus.PASSED,
         "Not revoked: the awarding body's status list, signed with its seal, says it is in force.",
-        "Non révoqué : la liste de statut de l'organisme, signée de son cachet, indique qu'il est en vigueur.",
+        "Non révoquée : la liste de statut de l'organisme, signée de son cachet, indique que l'attestation est en vigueur.",
         **details,
     )
 
@@ -422,7 +422,7 @@ def check_issuer_accredited(credential: Credential, seal: SealInfo | None) -> Ch
             "issuer_accredited",
             CheckStatus.FAILED,
             f"{name} issued this credential on behalf of {', '.join(behalf)}, but {'; '.join(mandate_en)}.",
-            f"{name} a délivré ce titre au nom de {', '.join(behalf)}, mais {' ; '.join(mandate_fr)}.",
+            f"{name} a délivré cette attestation au nom de {', '.join(behalf)}, mais {' ; '.join(mandate_fr)}.",
             awarding_body=credential.awarding_body.id,
             **behalf_details,
         )
@@ -431,7 +431,7 @@ def check_issuer_accredited(credential: Credential, seal: SealInfo | None) -> Ch
             "issuer_accredited",
             CheckStatus.NOT_APPLICABLE,
             f"Not judged: the seal is not {name}'s, so the credential cannot claim its accreditation.",
-            f"Non évalué : le cachet n'est pas celui de {name} ; le titre ne peut se prévaloir de son habilitation.",
+            f"Non évalué : le cachet n'est pas celui de {name} ; l'attestation ne peut se prévaloir de son habilitation.",
             **behalf_details,
         )
     if organisation is not None and not bound.bound:
@@ -440,7 +440,7 @@ def check_issuer_accredited(credential: Credential, seal: SealInfo | None) -> Ch
             CheckStatus.WARNING,
             f"{name} is in the register, but nothing proves that the seal is its own: its accreditation cannot be "
             "claimed by this credential.",
-            f"{name} figure au registre, mais rien ne prouve que le cachet soit le sien : ce titre ne peut se "
+            f"{name} figure au registre, mais rien ne prouve que le cachet soit le sien : cette attestation ne peut se "
             "prévaloir de son habilitation.",
             **behalf_details,
         )
@@ -511,7 +511,7 @@ def check_qualification_registered(credential: Credential, seal: SealInfo | None
             "qualification_registered",
             CheckStatus.NOT_APPLICABLE,
             "The credential names no qualification.",
-            "Le titre ne désigne aucune certification.",
+            "L'attestation ne désigne aucune certification.",
         )
     failed_en: list[str] = []
     failed_fr: list[str] = []
@@ -536,7 +536,7 @@ def check_qualification_registered(credential: Credential, seal: SealInfo | None
                 f"{registered.code}: the credential says EQF {qualification.eqf_level}, the register says EQF {registered.eqf_level}"
             )
             failed_fr.append(
-                f"{registered.code} : le titre indique CEC {qualification.eqf_level}, le registre CEC {registered.eqf_level}"
+                f"{registered.code} : l'attestation indique CEC {qualification.eqf_level}, le registre CEC {registered.eqf_level}"
             )
         differing = [
             lang

@@ -168,21 +168,21 @@ class _Document:
             if depth > MAX_DEPTH:
                 raise _not_edc(
                     f"The credential is nested more than {MAX_DEPTH} levels deep.",
-                    f"Le titre est imbriqué sur plus de {MAX_DEPTH} niveaux.",
+                    f"L'attestation est imbriquée sur plus de {MAX_DEPTH} niveaux.",
                 )
             if isinstance(value, Mapping):
                 seen += 1
                 if seen > MAX_NODES:
                     raise _not_edc(
                         f"The credential has more than {MAX_NODES:,} objects, more than this verifier reads.",
-                        f"Le titre compte plus de {MAX_NODES:,} objets, plus que ce vérificateur n'en lit.",
+                        f"L'attestation compte plus de {MAX_NODES:,} objets, plus que ce vérificateur n'en lit.",
                     )
                 if depth > 0 and "@context" in value and not _known_contexts(value["@context"]):
                     raise _not_edc(
                         "The credential redefines its vocabulary inside the document (a nested @context other "
                         "than the VC and EDC contexts): it cannot be read as an EDC credential.",
-                        "Le titre redéfinit son vocabulaire à l'intérieur du document (un @context imbriqué autre "
-                        "que les contextes VC et EDC) : il ne peut pas être lu comme un titre EDC.",
+                        "L'attestation redéfinit son vocabulaire à l'intérieur du document (un @context imbriqué autre "
+                        "que les contextes VC et EDC) : elle ne peut pas être lue comme une attestation EDC.",
                     )
                 node_id = _id(value)
                 if node_id and len(value) > 2:  # more than an id and a type: a description, not a reference
@@ -270,7 +270,7 @@ def _datetime(node: Mapping[str, Any], key: str) -> dt.datetime | None:
     except ValueError:
         raise _not_edc(
             f"The credential's {key} is not a date and time: “{text[:40]}”.",
-            f"La valeur {key} du titre n'est pas une date et une heure : « {text[:40]} ».",
+            f"La valeur {key} de l'attestation n'est pas une date et une heure : « {text[:40]} ».",
         ) from None
 
 
@@ -294,7 +294,7 @@ def _date(value: Any, *, strict: bool = True, what: str = "date", instant: bool 
             return None
         raise _not_edc(
             f"The credential's {what} is not a date: “{text[:40]}”.",
-            f"La valeur {what} du titre n'est pas une date : « {text[:40]} ».",
+            f"La valeur {what} de l'attestation n'est pas une date : « {text[:40]} ».",
         ) from None
 
 
@@ -420,7 +420,7 @@ def _awarding_body(doc: _Document, org: Mapping[str, Any] | None) -> AwardingBod
 
 def _holder(doc: _Document, subject: Mapping[str, Any] | None) -> Holder:
     if subject is None:
-        raise _not_edc("The credential has no holder.", "Le titre n'a pas de titulaire.")
+        raise _not_edc("The credential has no holder.", "L'attestation n'a pas de titulaire.")
     national = doc.first(subject.get("nationalID"))
     identifier = doc.first(subject.get("identifier"))
     return Holder(
@@ -778,14 +778,14 @@ def _check_context(payload: Mapping[str, Any]) -> None:
         raise _not_edc(
             "The credential defines its own vocabulary (an inline @context): it cannot be read as an EDC "
             "credential.",
-            "Le titre définit son propre vocabulaire (un @context en ligne) : il ne peut pas être lu comme un titre "
-            "EDC.",
+            "L'attestation définit son propre vocabulaire (un @context en ligne) : elle ne peut pas être lue comme une "
+            "attestation EDC.",
         )
     if not EDC_CONTEXTS & set(contexts):
         raise _not_edc(
             "This JSON is not an EDC credential: it does not use the European Learning Model context "
             f"({EDC_AP_CONTEXT}).",
-            "Ce JSON n'est pas un titre EDC : il n'utilise pas le contexte du modèle européen d'apprentissage "
+            "Ce JSON n'est pas une attestation EDC : il n'utilise pas le contexte du modèle européen d'apprentissage "
             f"({EDC_AP_CONTEXT}).",
         )
 
@@ -798,7 +798,7 @@ def find_credential(payload: Mapping[str, Any]) -> Mapping[str, Any]:
     """The EDC credential of ``payload``: the payload itself, or the first one a verifiable presentation holds
     (with the presentation's ``@context`` when it has none of its own)."""
     if not isinstance(payload, Mapping):
-        raise _not_edc("This JSON is not an EDC credential.", "Ce JSON n'est pas un titre EDC.")
+        raise _not_edc("This JSON is not an EDC credential.", "Ce JSON n'est pas une attestation EDC.")
     if _types(payload) & CREDENTIAL_TYPES:
         return payload
     if is_presentation(payload):
@@ -810,11 +810,11 @@ def find_credential(payload: Mapping[str, Any]) -> Mapping[str, Any]:
                 return credential
         raise _not_edc(
             "The presentation holds no EDC credential (EuropeanDigitalCredential).",
-            "La présentation ne contient aucun titre EDC (EuropeanDigitalCredential).",
+            "La présentation ne contient aucune attestation EDC (EuropeanDigitalCredential).",
         )
     raise _not_edc(
         "This JSON is not an EDC credential (its type names no EuropeanDigitalCredential).",
-        "Ce JSON n'est pas un titre EDC (son type ne nomme aucun EuropeanDigitalCredential).",
+        "Ce JSON n'est pas une attestation EDC (son type ne nomme aucun EuropeanDigitalCredential).",
     )
 
 
@@ -841,7 +841,7 @@ def credential_from_elm3(payload: Mapping[str, Any]) -> Credential:
     except (ValueError, TypeError, AttributeError, InvalidOperation, OverflowError) as error:
         raise _not_edc(
             f"The credential could not be read: {str(error)[:200]}.",
-            f"Le titre n'a pas pu être lu : {str(error)[:200]}.",
+            f"L'attestation n'a pas pu être lue : {str(error)[:200]}.",
         ) from None
 
 
@@ -858,12 +858,12 @@ def _read(
     issued = issued or valid_from
     if issued is None:
         raise _not_edc(
-            "The credential has no issue date (issued).", "Le titre n'a pas de date d'émission (issued)."
+            "The credential has no issue date (issued).", "L'attestation n'a pas de date d'émission (issued)."
         )
     ends = [d for d in (_datetime(payload, "validUntil"), _datetime(payload, "expirationDate")) if d]
     issuer_node = doc.first(payload.get("issuer"))
     if issuer_node is None:
-        raise _not_edc("The credential names no issuer.", "Le titre ne nomme pas d'émetteur.")
+        raise _not_edc("The credential names no issuer.", "L'attestation ne nomme pas d'émetteur.")
     awarding_body = _awarding_body(doc, issuer_node)
     subject = doc.first(payload.get("credentialSubject"))
     holder = _holder(doc, subject)

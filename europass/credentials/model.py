@@ -708,7 +708,7 @@ def find_credential_element(root: etree._Element) -> etree._Element:
     raise CredentialError(
         "not_a_credential",
         "This XML is not a Europass credential (no europassCredential element).",
-        "Ce XML n'est pas un titre Europass (pas d'élément europassCredential).",
+        "Ce XML n'est pas une attestation Europass (pas d'élément europassCredential).",
     )
 
 
@@ -781,7 +781,7 @@ def _read(root: etree._Element) -> Credential:
         raise CredentialError(
             "not_a_credential",
             f"The credential could not be read: {error}.",
-            f"Le titre n'a pas pu être lu : {error}.",
+            f"L'attestation n'a pas pu être lue : {error}.",
         ) from None
 
 
@@ -789,7 +789,9 @@ def _read_unchecked(root: etree._Element, budget: _Budget | None = None, nested:
     issued = _read_datetime(_child_q(root, CRED, "issued"))
     if issued is None:
         raise CredentialError(
-            "not_a_credential", "The credential has no issue date.", "Le titre n'a pas de date d'émission."
+            "not_a_credential",
+            "The credential has no issue date.",
+            "L'attestation n'a pas de date d'émission.",
         )
     issuer = _child_q(root, CRED, "issuer")
     issuer_id = issuer.get("idref", "") if issuer is not None else ""
@@ -908,7 +910,7 @@ def vat_organisation_identifier(country: str, number: str) -> str:
 def _read_holder(subject: etree._Element | None) -> Holder:
     if subject is None:
         raise CredentialError(
-            "not_a_credential", "The credential has no holder.", "Le titre n'a pas de titulaire."
+            "not_a_credential", "The credential has no holder.", "L'attestation n'a pas de titulaire."
         )
     learner_id = next(
         ((i.text or "").strip() for i in _children(subject, "identifier") if i.get("schemeID") == "learner"),

@@ -379,7 +379,7 @@ class ShaclValidator:
                 recognised,
                 "Read with its contexts, the document describes no European Digital Credential "
                 "(elm:EuropeanDigitalCredential).",
-                "Lu avec ses contextes, le document ne décrit aucun titre numérique européen "
+                "Lu avec ses contextes, le document ne décrit aucune attestation numérique européenne "
                 "(elm:EuropeanDigitalCredential).",
             )
         shapes = self._shapes(profile)

@@ -101,7 +101,7 @@ def bind(credential: Credential, seal: SealInfo | None, registered: RegisteredBo
         return Binding(
             CheckStatus.PASSED,
             f"Sealed by {name} itself: the register records this seal certificate as its own.",
-            f"Scellé par {name} lui-même : le registre enregistre ce certificat de cachet comme le sien.",
+            f"Scellée par {name} lui-même : le registre enregistre ce certificat de cachet comme le sien.",
         )
     if not sealer:
         return Binding(
@@ -109,14 +109,14 @@ def bind(credential: Credential, seal: SealInfo | None, registered: RegisteredBo
             f"The seal certificate names no organisation identifier, so nothing proves that the seal is {name}'s "
             "own: the credential may have been sealed by another organisation.",
             f"Le certificat du cachet ne porte pas d'identifiant d'organisation : rien ne prouve que le cachet "
-            f"soit celui de {name} ; le titre a pu être scellé par un autre organisme.",
+            f"soit celui de {name} ; l'attestation a pu être scellée par un autre organisme.",
         )
     if not claimed:
         return Binding(
             CheckStatus.WARNING,
             f"The credential gives no legal identifier for its awarding body ({name}): nothing ties the seal "
             f"({sealer}) to it.",
-            f"Le titre ne donne aucun identifiant légal pour son organisme ({name}) : rien ne relie le cachet "
+            f"L'attestation ne donne aucun identifiant légal pour son organisme ({name}) : rien ne relie le cachet "
             f"({sealer}) à celui-ci.",
         )
     presenter = credential.presented_by
@@ -127,15 +127,15 @@ def bind(credential: Credential, seal: SealInfo | None, registered: RegisteredBo
                 CheckStatus.FAILED,
                 f"Sealed by {by} ({sealer}), which presents the credential, not by {registered.name}: the "
                 f"register records {registered.name}, and this seal is not one of its own.",
-                f"Scellé par {by} ({sealer}), qui présente le titre, et non par {registered.name} : le registre "
+                f"Scellée par {by} ({sealer}), qui présente l'attestation, et non par {registered.name} : le registre "
                 f"enregistre {registered.name}, et ce cachet n'est pas l'un des siens.",
             )
         return Binding(
             CheckStatus.WARNING,
             f"Sealed by {by} ({sealer}), which presents the credential (a verifiable presentation), not by its "
             f"awarding body {name}: the seal proves who presents it, not that {name} awarded it.",
-            f"Scellé par {by} ({sealer}), qui présente le titre (présentation vérifiable), et non par son "
-            f"organisme {name} : le cachet prouve qui le présente, pas que {name} l'a délivré.",
+            f"Scellée par {by} ({sealer}), qui présente l'attestation (présentation vérifiable), et non par son "
+            f"organisme {name} : le cachet prouve qui la présente, pas que {name} l'a délivrée.",
         )
     if sealer not in claimed:
         shown = ", ".join(sorted(claimed))
@@ -143,7 +143,7 @@ def bind(credential: Credential, seal: SealInfo | None, registered: RegisteredBo
             CheckStatus.FAILED,
             f"Sealed by another organisation: the seal certificate belongs to {sealer}, while the credential "
             f"names {name} ({shown}) as its awarding body.",
-            f"Scellé par un autre organisme : le certificat du cachet appartient à {sealer}, alors que le titre "
+            f"Scellée par un autre organisme : le certificat du cachet appartient à {sealer}, alors que l'attestation "
             f"désigne {name} ({shown}) comme organisme.",
         )
     if registered is not None and sealer not in registered.identifiers():
@@ -158,7 +158,7 @@ def bind(credential: Credential, seal: SealInfo | None, registered: RegisteredBo
         CheckStatus.PASSED,
         f"Sealed by the awarding body itself: the seal certificate's organisation identifier ({sealer}) is "
         f"{name}'s" + (", as the register records." if registered is not None else "."),
-        f"Scellé par l'organisme lui-même : l'identifiant d'organisation du certificat ({sealer}) est celui de "
+        f"Scellée par l'organisme lui-même : l'identifiant d'organisation du certificat ({sealer}) est celui de "
         f"{name}" + (", comme l'enregistre le registre." if registered is not None else "."),
     )
 

@@ -100,7 +100,7 @@ def _content_untrusted(code: str, ctx: Context) -> Check:
     return _na(
         code,
         "Not judged: without an intact seal, nothing in the credential can be trusted.",
-        "Non évalué : sans cachet intact, rien dans le titre n'est digne de confiance.",
+        "Non évalué : sans cachet intact, rien dans l'attestation n'est digne de confiance.",
     )
 
 
@@ -130,7 +130,8 @@ def check_seal_intact(ctx: Context) -> Check:
             "seal_intact",
             CheckStatus.FAILED,
             "The seal is intact, but what it seals is not a readable credential: " + error.messages["en"],
-            "Le cachet est intact, mais ce qu'il scelle n'est pas un titre lisible : " + error.messages["fr"],
+            "Le cachet est intact, mais ce qu'il scelle n'est pas une attestation lisible : "
+            + error.messages["fr"],
             reason=error.code,
         )
     evidence = _trusted_time(ctx, evidence)
@@ -144,7 +145,7 @@ def check_seal_intact(ctx: Context) -> Check:
         "seal_intact",
         CheckStatus.PASSED,
         "The seal is intact: the credential has not been changed since it was sealed.",
-        "Le cachet est intact : le titre n'a pas été modifié depuis qu'il a été scellé.",
+        "Le cachet est intact : l'attestation n'a pas été modifiée depuis qu'elle a été scellée.",
         sealed_by=sealed_by,
         seal_format=evidence.format,
         signing_time=evidence.signing_time,
@@ -268,7 +269,7 @@ def check_certificate_trusted(ctx: Context) -> Check:
         )
     if path.expired_since:
         en += "; it has expired since, which does not affect credentials sealed before."
-        fr += " ; il a expiré depuis, ce qui n'affecte pas les titres scellés auparavant."
+        fr += " ; il a expiré depuis, ce qui n'affecte pas les attestations scellées auparavant."
     else:
         en, fr = en + ".", fr + "."
     how_en, how_fr = REVOCATION_SOURCES[status]
@@ -362,7 +363,7 @@ def check_not_expired(ctx: Context) -> Check:
             "not_expired",
             CheckStatus.FAILED,
             f"The credential expired on {credential.valid_until:%Y-%m-%d}.",
-            f"Le titre a expiré le {credential.valid_until:%d/%m/%Y}.",
+            f"L'attestation a expiré le {credential.valid_until:%d/%m/%Y}.",
             valid_until=credential.valid_until,
         )
     if credential.valid_until:
@@ -370,11 +371,11 @@ def check_not_expired(ctx: Context) -> Check:
             "not_expired",
             CheckStatus.PASSED,
             f"The credential is valid until {credential.valid_until:%Y-%m-%d}.",
-            f"Le titre est valable jusqu'au {credential.valid_until:%d/%m/%Y}.",
+            f"L'attestation est valable jusqu'au {credential.valid_until:%d/%m/%Y}.",
             valid_until=credential.valid_until,
         )
     return Check.of(
-        "not_expired", CheckStatus.PASSED, "The credential does not expire.", "Le titre n'expire pas."
+        "not_expired", CheckStatus.PASSED, "The credential does not expire.", "L'attestation n'expire pas."
     )
 
 
@@ -437,7 +438,7 @@ def _read(data: bytes, readers: Sequence[Reader], options: Options) -> tuple[Doc
             "well_formed",
             CheckStatus.FAILED,
             "This is not a credential format this verifier reads (Europass XML, or EDC 3 JSON-LD).",
-            "Ce n'est pas un format de titre que ce vérificateur lit (XML Europass, ou JSON-LD EDC 3).",
+            "Ce n'est pas un format d'attestation que ce vérificateur lit (XML Europass, ou JSON-LD EDC 3).",
             reason="unknown_format",
         )
     try:

@@ -433,7 +433,7 @@ def _check_header(header: dict[str, Any], unprotected: Mapping[str, Any], notes:
         _refuse(
             "detached",
             "The seal signs detached data (sigD), not the credential it carries: refused.",
-            "Le cachet signe des données détachées (sigD), pas le titre qu'il contient : refusé.",
+            "Le cachet signe des données détachées (sigD), pas l'attestation qu'il contient : refusé.",
         )
     for name in _KEY_ELSEWHERE:
         if name in header:
@@ -575,7 +575,7 @@ def _verify_signature(alg: str, key: Any, data: bytes, signature: bytes) -> None
         _refuse(
             "signature_invalid",
             "The seal is broken: the credential was changed after it was sealed, or the seal is not genuine.",
-            "Le cachet est rompu : le titre a été modifié après avoir été scellé, ou le cachet n'est pas authentique.",
+            "Le cachet est rompu : l'attestation a été modifiée après avoir été scellée, ou le cachet n'est pas authentique.",
         )
 
 

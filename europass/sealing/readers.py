@@ -53,7 +53,7 @@ class XmlReader:
 
         return Document(
             format=self.format,
-            described=("Europass credential XML (ELM v2)", "XML de titre Europass (ELM v2)"),
+            described=("Europass credential XML (ELM v2)", "XML d'attestation Europass (ELM v2)"),
             schema=schema,
             seal=lambda: verify_xades(root, element),
             credential=credential,
@@ -81,7 +81,7 @@ class JsonReader:
             raise CredentialError(
                 "not_a_credential",
                 "This JSON is not a credential (it is not an object).",
-                "Ce JSON n'est pas un titre (ce n'est pas un objet).",
+                "Ce JSON n'est pas une attestation (ce n'est pas un objet).",
             )
         sealed = is_jades(document)
         if sealed:
@@ -102,7 +102,7 @@ class JsonReader:
             raise CredentialError(
                 "not_a_credential",
                 "This JSON is not an EDC 3 credential (no credentialSubject).",
-                "Ce JSON n'est pas un titre EDC 3 (pas de credentialSubject).",
+                "Ce JSON n'est pas une attestation EDC 3 (pas de credentialSubject).",
             )
         seal_payload: list[bytes] = []
 
@@ -110,7 +110,7 @@ class JsonReader:
             if not sealed:
                 raise SealRefused(
                     "The credential carries no electronic seal.",
-                    "Le titre ne porte aucun cachet électronique.",
+                    "L'attestation ne porte aucun cachet électronique.",
                 )
             jades = verify_jades(document)
             seal_payload.append(jades.payload)

@@ -54,16 +54,14 @@ def shacl_check(result: ShaclResult) -> Check:
         )
     if result.declared is None:
         said_en = "The credential does not declare its profile"
-        said_fr = "Le titre ne déclare pas son profil"
+        said_fr = "L'attestation ne déclare pas son profil"
     else:
         said_en = f"The credential declares a profile that is not an official EDC profile known here ({result.declared})"
-        said_fr = (
-            f"Le titre déclare un profil qui n'est pas un profil EDC officiel connu ici ({result.declared})"
-        )
+        said_fr = f"L'attestation déclare un profil qui n'est pas un profil EDC officiel connu ici ({result.declared})"
     return Check.of(
         CODE,
         CheckStatus.WARNING,
         f"{said_en}; it is valid against the official shapes {profile} (SHACL), which were used instead.",
-        f"{said_fr} ; il est conforme aux formes officielles {profile} (SHACL), utilisées à sa place.",
+        f"{said_fr} ; elle est conforme aux formes officielles {profile} (SHACL), utilisées à sa place.",
         **details,
     )

@@ -142,7 +142,7 @@ def _check_structure(
     signatures = list(root.iter(f"{{{DS}}}Signature"))
     if not signatures:
         raise SealRefused(
-            "The credential carries no electronic seal.", "Le titre ne porte aucun cachet électronique."
+            "The credential carries no electronic seal.", "L'attestation ne porte aucun cachet électronique."
         )
     if len(signatures) > 1:
         raise SealRefused(
@@ -158,7 +158,8 @@ def _check_structure(
         )
     if credential is not root and credential.getparent() is not root:
         raise SealRefused(
-            "The credential is not where the seal covers it.", "Le titre n'est pas là où le cachet le couvre."
+            "The credential is not where the seal covers it.",
+            "L'attestation n'est pas là où le cachet la couvre.",
         )
     ids: dict[str, int] = {}
     for element in root.iter():
@@ -209,7 +210,7 @@ def _check_structure(
     if document_references != 1:
         raise SealRefused(
             "The seal does not cover the whole credential exactly once.",
-            "Le cachet ne couvre pas l'ensemble du titre exactement une fois.",
+            "Le cachet ne couvre pas l'ensemble de l'attestation exactement une fois.",
         )
     return signature, _signed_properties(signature, signed_properties)
 
@@ -299,7 +300,7 @@ def _verify_core(root: etree._Element, sig: _Signature) -> None:
     except xmlsec.Error:
         raise SealRefused(
             "The seal is broken: the credential was changed after it was sealed, or the seal is not genuine.",
-            "Le cachet est rompu : le titre a été modifié après avoir été scellé, ou le cachet n'est pas authentique.",
+            "Le cachet est rompu : l'attestation a été modifiée après avoir été scellée, ou le cachet n'est pas authentique.",
         ) from None
 
 

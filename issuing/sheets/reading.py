@@ -220,7 +220,8 @@ def _read_workbook(data: bytes) -> tuple[str, list[list[Any]]]:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = workbook.sheet_names
         chosen = next(
-            (n for n in names if n.strip().lower() in ("credentials", "titres")), names[0] if names else None
+            (n for n in names if n.strip().lower() in ("credentials", "attestations", "titres")),
+            names[0] if names else None,
         )
         if chosen is None:
             raise SheetError(_("The workbook has no sheet."))

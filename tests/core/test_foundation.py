@@ -192,7 +192,7 @@ def test_pages_render_in_french_when_french_is_chosen(client: Client) -> None:
     response = client.post(reverse("set_language"), {"language": "fr", "next": "/"}, follow=True)
     html = response.content.decode()
     assert '<html lang="fr">' in html
-    assert "Vérifier un titre" in html
+    assert "Vérifier une attestation" in html
     assert "Verify a credential" not in html
 
 

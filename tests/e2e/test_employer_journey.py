@@ -113,7 +113,7 @@ def test_an_employer_reads_the_same_on_a_phone_in_french(portal: str, phone: Any
     phone.get_by_role("button", name="FR", exact=True).click()
     phone.wait_for_load_state()
     assert phone.locator("html").get_attribute("lang") == "fr"
-    _verify(phone, portal, _revoked(demo_pki, portal), "Collez le titre (XML ou JSON-LD)", "Vérifier")
+    _verify(phone, portal, _revoked(demo_pki, portal), "Collez l'attestation (XML ou JSON-LD)", "Vérifier")
     assert _headline(phone) == REVOKED_FR
     assert (
         phone.get_by_test_id("verdict")
@@ -122,7 +122,7 @@ def test_an_employer_reads_the_same_on_a_phone_in_french(portal: str, phone: Any
     )
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
-    _verify(phone, portal, _tampered(demo_pki, portal), "Collez le titre (XML ou JSON-LD)", "Vérifier")
+    _verify(phone, portal, _tampered(demo_pki, portal), "Collez l'attestation (XML ou JSON-LD)", "Vérifier")
     assert _headline(phone) == TAMPERED_FR
     assert (
         phone.get_by_test_id("verdict").get_by_text("Demandez au titulaire le fichier original").is_visible()
@@ -176,7 +176,7 @@ def test_the_share_page_lists_its_checks_on_a_desktop_in_english_and_a_phone_in_
     phone.get_by_role("button", name="FR", exact=True).click()
     phone.wait_for_load_state()
     phone.goto(url)
-    assert _headline(phone) == "Vérifié : ce titre est authentique et valide."
+    assert _headline(phone) == "Vérifiée : cette attestation est authentique et valide."
     assert phone.get_by_role("heading", name="Contrôles").is_visible()
     assert phone.locator("li[data-check]").count() == 10
     assert phone.locator('li[data-check="not_revoked"]').get_by_text("Non révoqué").first.is_visible()

@@ -18,7 +18,7 @@ def test_the_home_page_works_on_a_360px_phone_and_switches_to_french(live_server
     phone.get_by_role("button", name="FR").click()
     phone.wait_for_load_state()
     assert phone.locator("html").get_attribute("lang") == "fr"
-    assert phone.get_by_role("link", name="Vérifier un titre").is_visible()
+    assert phone.get_by_role("link", name="Vérifier une attestation").is_visible()
     phone.get_by_role("button", name="EN").click()
     phone.wait_for_load_state()
     assert phone.get_by_role("link", name="Verify a credential").is_visible()

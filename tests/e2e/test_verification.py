@@ -107,8 +107,8 @@ def test_the_verifier_reads_well_on_a_phone_in_french(
     phone.get_by_role("button", name="FR", exact=True).click()
     phone.wait_for_load_state()
     assert phone.locator("html").get_attribute("lang") == "fr"
-    phone.get_by_label("Collez le titre (XML ou JSON-LD)").fill(xml.decode())
+    phone.get_by_label("Collez l'attestation (XML ou JSON-LD)").fill(xml.decode())
     phone.get_by_role("button", name="Vérifier", exact=True).click()
     assert _verdict(phone) == "verified"
-    assert phone.get_by_text("Vérifié : ce titre est authentique et valide.").is_visible()
+    assert phone.get_by_text("Vérifiée : cette attestation est authentique et valide.").is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

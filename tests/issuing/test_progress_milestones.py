@@ -106,7 +106,7 @@ def test_the_progress_speaks_french_to_a_french_page(
     url = f"/issuing/batches/{batch.public_id}/progress"
     # The French requests leave French active in this thread: not after the test.
     with translation.override("en"):
-        assert _poll(staff_client, url, "")[0] == "Scellement commencé : 20 titres à sceller."
+        assert _poll(staff_client, url, "")[0] == "Scellement commencé : 20 attestations à sceller."
         IssuedCredential.objects.filter(
             pk__in=list(batch.credentials.values_list("pk", flat=True))[:4]
         ).update(status=IssuedCredential.Status.SEALED)

@@ -118,7 +118,7 @@ def test_the_page_says_in_english_and_french_when_a_file_is_not_a_credential(cli
     upload = SimpleUploadedFile("notes.txt", b"Dear employer, here is my diploma.")
     french = client.post("/verify/", {"file": upload}, HTTP_ACCEPT_LANGUAGE="fr")
     assert french.status_code == 400
-    assert "Ce n'est pas un titre" in french.content.decode().replace("&#x27;", "'")
+    assert "Ce n'est pas une attestation" in french.content.decode().replace("&#x27;", "'")
 
 
 # --- the API -------------------------------------------------------------------------------------------------------

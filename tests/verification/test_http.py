@@ -221,7 +221,7 @@ def test_the_report_downloads_as_json_and_pdf(client: Client, ours: bytes) -> No
 def test_the_page_speaks_french(client: Client, ours: bytes) -> None:
     client.post("/i18n/setlang/", {"language": "fr"})
     html = client.post("/verify/", {"xml": ours.decode()}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-    assert "Vérifié : ce titre est authentique et valide." in html
+    assert "Vérifiée : cette attestation est authentique et valide." in html
 
 
 def test_the_commissions_sample_on_the_page_explains_how_to_trust_its_authority(client: Client) -> None:

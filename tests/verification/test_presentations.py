@@ -73,7 +73,7 @@ def test_a_presentation_sealed_by_its_presenter_of_an_unknown_bodys_credential_i
     check = binding(report)
     assert check.status == CheckStatus.WARNING
     assert "Presenting Service" in check.message("en") and "Stranger Polytechnic" in check.message("en")
-    assert "présente le titre" in check.message("fr")
+    assert "présente l'attestation" in check.message("fr")
     assert report.verdict == "partially_verified"
 
 

@@ -53,7 +53,10 @@ def test_a_browsers_verification_lands_on_the_reports_own_address(client: Client
     assert f'name="next" value="{address}"' in html  # the language switch comes back here
     assert page["Referrer-Policy"] == "same-origin" and "noindex" in page["X-Robots-Tag"]
     french = htmllib.unescape(client.get(address, HTTP_ACCEPT_LANGUAGE="fr").content.decode())
-    assert "Vérifié : ce titre est authentique et valide." in french and "Adresse de ce rapport" in french
+    assert (
+        "Vérifiée : cette attestation est authentique et valide." in french
+        and "Adresse de ce rapport" in french
+    )
 
 
 def test_the_address_shows_the_kept_report_without_verifying_again_and_keeps_nothing_of_the_document(

@@ -86,7 +86,7 @@ def test_the_language_switch_of_a_result_comes_back_to_the_same_report_in_french
     switched = client.post("/i18n/setlang/", {"language": "fr", "next": f"/verify/report/{token}"})
     assert switched.status_code == 302 and switched["Location"] == f"/verify/report/{token}"
     french = client.get(switched["Location"]).content.decode()
-    assert "Vérifié : ce titre est authentique et valide." in french
+    assert "Vérifiée : cette attestation est authentique et valide." in french
     assert f"/verify/report/{token}.pdf" in french
 
 

@@ -251,7 +251,7 @@ def test_the_share_page_shows_the_verifiers_headline_and_lists_every_check(
     french = htmllib.unescape(
         client.get(f"/wallet/s/{link.token}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     )
-    assert _headline(french) == "Vérifié : ce titre est authentique et valide."
+    assert _headline(french) == "Vérifiée : cette attestation est authentique et valide."
     assert len(re.findall(r'data-check="', french)) == 10 and "Contrôles" in french
 
 
