@@ -321,6 +321,11 @@ def _credentials_page(request: HttpRequest, batch: Batch, progress: Progress) ->
         "rows_changed": request.GET.get("rows") != rows,
         "offers_changed": request.GET.get("offers") != offers,
         "wants_otp": wants_otp,
+        # Deliveries are queued behind the sealing: the page keeps following until the last one is done.
+        "delivering": batch.status == Batch.Status.DONE
+        and batch.credentials.filter(
+            status=IssuedCredential.Status.SEALED, delivery=IssuedCredential.Delivery.NOT_YET
+        ).exists(),
     }
 
 

@@ -20,6 +20,7 @@ from europass.accounts.models import User
 from europass.registry.models import Organisation
 from issuing.models import Batch, BatchExport, IssuedCredential
 from issuing.services.batches import batch_confirm, batch_upload
+from issuing.services.delivery import credentials_deliver
 from issuing.services.exports import export_file
 from issuing.services.revocation import credential_revoke
 from issuing.services.sealing import credentials_seal
@@ -116,6 +117,10 @@ def test_when_sealing_finishes_the_poll_redraws_the_badge_the_actions_and_the_ro
     assert "Cancel the rest" not in answer and "Download the sealed files (zip)" in answer
     rows = re.findall(r'data-testid="credential-status">(\w+)<', answer)
     assert rows == ["Sealed", "Sealed", "Sealed"]
+    assert "hx-get" in answer  # the deliveries, queued behind the sealing, are still to come
+    credentials_deliver(credential_ids=list(batch.credentials.values_list("id", flat=True)))
+    answer = _poll(staff_client, batch, page)
+    assert "Claim link emailed" in answer and "Not delivered yet" not in answer  # the rows, without a reload
     assert "hx-get" not in answer  # polling stops
     # The page, reloaded, says the same.
     page = staff_client.get(f"/issuing/batches/{batch.public_id}/").content.decode()

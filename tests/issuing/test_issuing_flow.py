@@ -195,6 +195,9 @@ def test_the_pages_show_the_problems_then_the_progress(
     progress = staff_client.get(f"/issuing/batches/{batch.public_id}/progress")
     assert b"hx-get" in progress.content and b"0 of 1 sealed" in progress.content
     _seal_all(batch)
+    delivering = staff_client.get(f"/issuing/batches/{batch.public_id}/progress")
+    assert b"1 of 1 sealed" in delivering.content and b"hx-get" in delivering.content  # its delivery to come
+    batch.credentials.update(delivery="emailed")
     done = staff_client.get(f"/issuing/batches/{batch.public_id}/progress")
     assert b"1 of 1 sealed" in done.content and b"hx-get" not in done.content
 

@@ -67,6 +67,9 @@ def test_the_progress_says_started_each_tenth_a_first_failure_and_the_end_once_e
     spoken, said = _poll(staff_client, url, said)
     assert spoken == "15 % sealed: 2 of 20. 1 failed." and said == "sealing-10-1"
     IssuedCredential.objects.filter(pk__in=ids[3:]).update(status=IssuedCredential.Status.SEALED)
+    IssuedCredential.objects.filter(pk__in=ids).update(
+        delivery=IssuedCredential.Delivery.WALLET
+    )  # delivered too
     Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.DONE)
     html = staff_client.get(url, {"said": said}).content.decode()
     assert "Sealing finished: 19 of 20 sealed. 1 failed." in html and "hx-get" not in html
