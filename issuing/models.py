@@ -143,6 +143,9 @@ class IssuedCredential(models.Model):
         OrganisationSeal, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     sealed_at = models.DateTimeField(null=True, blank=True)
+    # The sealing run that stored this credential's seal (one conditional UPDATE per chunk, then the rows it changed
+    # are read back by this mark: a chunk delivered twice stores each credential once).
+    seal_run = models.UUIDField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revocation_reason = models.TextField(blank=True)
     delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.NOT_YET)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import BinaryField, Case, Field, IntegerField, TextField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -161,16 +163,7 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
     sealed_ids: list[int] = []
     failed = 0
     with transaction.atomic():
-        for credential, values in outcomes:
-            stored = IssuedCredential.objects.filter(
-                pk=credential.pk, status=IssuedCredential.Status.PENDING
-            ).update(**values)
-            if not stored:
-                continue  # sealed (or cancelled) meanwhile by someone else: keep theirs
-            if values["status"] == IssuedCredential.Status.SEALED:
-                sealed_ids.append(credential.pk)
-            else:
-                failed += 1
+        sealed_ids, failed = _store(outcomes)
         for batch_id, reason in paused.items():
             Batch.objects.filter(pk=batch_id).update(paused_reason=reason, paused_at=timezone.now())
         going = {c.batch_id for c, values in outcomes if c.batch_id and values["status"] == "sealed"} - set(
@@ -188,6 +181,52 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
         raise SourceUnavailable(next(iter(paused.values())))
     return SealResult(
         sealed=len(sealed_ids), failed=failed, skipped=len(credential_ids) - len(sealed_ids) - failed
+    )
+
+
+def _store(outcomes: list[tuple[IssuedCredential, dict[str, object]]]) -> tuple[list[int], int]:
+    """Store a chunk's results in a few statements, whatever its size: one conditional UPDATE of the sealed ones
+    (``WHERE status = 'pending'``, each document by its id), marked with this run, then the rows this run changed
+    read back by the mark; one conditional UPDATE of the failed ones. A credential sealed or cancelled meanwhile by
+    someone else keeps theirs. Returns the ids this run sealed and how many it failed."""
+    sealed = [(c, v) for c, v in outcomes if v["status"] == IssuedCredential.Status.SEALED]
+    failures = [(c, v) for c, v in outcomes if v["status"] != IssuedCredential.Status.SEALED]
+    sealed_ids: list[int] = []
+    if sealed:
+        run = uuid.uuid4()
+        pending = IssuedCredential.objects.filter(
+            pk__in=[c.pk for c, _v in sealed], status=IssuedCredential.Status.PENDING
+        )
+        pending.update(
+            status=IssuedCredential.Status.SEALED,
+            xml=_by_id(sealed, "xml", BinaryField()),
+            edc3=_by_id(sealed, "edc3", BinaryField()),
+            seal_id=_by_id(sealed, "seal_id", IntegerField()),
+            sealed_at=sealed[0][1]["sealed_at"],
+            failure_reason="",
+            seal_run=run,
+        )
+        sealed_ids = list(IssuedCredential.objects.filter(seal_run=run).values_list("pk", flat=True))
+    failed = 0
+    if failures:
+        failed = IssuedCredential.objects.filter(
+            pk__in=[c.pk for c, _v in failures], status=IssuedCredential.Status.PENDING
+        ).update(
+            status=IssuedCredential.Status.FAILED,
+            failure_reason=_by_id(failures, "failure_reason", TextField()),
+        )
+    return sealed_ids, failed
+
+
+def _by_id(
+    outcomes: list[tuple[IssuedCredential, dict[str, object]]], field: str, output: Field[Any, Any]
+) -> Case | Value:
+    """One value per credential, in one statement: CASE id WHEN … THEN … END (a single value when all agree)."""
+    values = [(c.pk, v["seal"].pk if field == "seal_id" else v.get(field)) for c, v in outcomes]  # type: ignore[attr-defined]
+    if len({repr(value) for _pk, value in values}) == 1:
+        return Value(values[0][1], output_field=output)
+    return Case(
+        *(When(pk=pk, then=Value(value, output_field=output)) for pk, value in values), output_field=output
     )
 
 
