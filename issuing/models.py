@@ -170,6 +170,12 @@ class IssuedCredential(models.Model):
     def credential_id(self) -> str:
         return f"urn:uuid:{self.public_id}"
 
+    def sealed_documents(self) -> tuple[bytes, bytes]:
+        """The sealed file shown first and its companion: the XML with the EDC 3 document beside it when both
+        exist, else the one there is (and no companion)."""
+        xml, edc3 = bytes(self.xml or b""), bytes(self.edc3 or b"")
+        return (xml, edc3) if xml else (edc3, b"")
+
 
 class AuditEvent(models.Model):
     """Who did what, when. Written by services only; nobody can edit it."""

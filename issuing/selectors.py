@@ -291,3 +291,13 @@ def credential_visual(credential: IssuedCredential, *, lang: str) -> dict[str, A
         return visual_context(signed, seal=report.seal, status=credential_state(credential), lang=lang)
     document = DocumentBuilder(credential.organisation).credential(credential)
     return visual_context(document, seal=None, status=None, lang=lang)
+
+
+def batch_delivering(batch: Batch) -> bool:
+    """A finished batch whose deliveries (queued behind its sealing) are not all done yet."""
+    return (
+        batch.status == Batch.Status.DONE
+        and batch.credentials.filter(
+            status=IssuedCredential.Status.SEALED, delivery=IssuedCredential.Delivery.NOT_YET
+        ).exists()
+    )

@@ -322,10 +322,7 @@ def _credentials_page(request: HttpRequest, batch: Batch, progress: Progress) ->
         "offers_changed": request.GET.get("offers") != offers,
         "wants_otp": wants_otp,
         # Deliveries are queued behind the sealing: the page keeps following until the last one is done.
-        "delivering": batch.status == Batch.Status.DONE
-        and batch.credentials.filter(
-            status=IssuedCredential.Status.SEALED, delivery=IssuedCredential.Delivery.NOT_YET
-        ).exists(),
+        "delivering": selectors.batch_delivering(batch),
     }
 
 
@@ -520,27 +517,32 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "issuing/credential_detail.html", context, status=400 if form.errors else 200)
 
 
+def _sealed_file(
+    request: HttpRequest, public_id: str, field: str, content_type: str, extension: str
+) -> HttpResponse:
+    """One sealed file of a credential, as sealed, byte for byte (back to its page when it has none)."""
+    credential = selectors.credential_for(request.user, public_id)
+    data = getattr(credential, field)
+    if not data:
+        return redirect("issuing:credential", public_id=credential.public_id)
+    return attachment(
+        HttpResponse(bytes(data), content_type=content_type), f"credential-{credential.public_id}.{extension}"
+    )
+
+
 @login_required
 @require_GET
 @pages_errors
 def credential_xml(request: HttpRequest, public_id: str) -> HttpResponse:
-    credential = selectors.credential_for(request.user, public_id)
-    if not credential.xml:
-        return redirect("issuing:credential", public_id=credential.public_id)
-    response = HttpResponse(bytes(credential.xml), content_type="application/xml")
-    return attachment(response, f"credential-{credential.public_id}.xml")
+    return _sealed_file(request, public_id, "xml", "application/xml", "xml")
 
 
 @login_required
 @require_GET
 @pages_errors
 def credential_edc3(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The sealed EDC 3 file (ELM 3 JSON-LD in a JAdES seal), as sealed, byte for byte."""
-    credential = selectors.credential_for(request.user, public_id)
-    if not credential.edc3:
-        return redirect("issuing:credential", public_id=credential.public_id)
-    response = HttpResponse(bytes(credential.edc3), content_type="application/ld+json")
-    return attachment(response, f"credential-{credential.public_id}.jsonld")
+    """The sealed EDC 3 file (ELM 3 JSON-LD in a JAdES seal)."""
+    return _sealed_file(request, public_id, "edc3", "application/ld+json", "jsonld")
 
 
 @login_required
@@ -549,12 +551,12 @@ def credential_edc3(request: HttpRequest, public_id: str) -> HttpResponse:
 def credential_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
     """The credential's PDF (its visual representation, every sealed file attached), rendered on request."""
     credential = selectors.credential_for(request.user, public_id)
-    xml, edc3 = bytes(credential.xml or b""), bytes(credential.edc3 or b"")
-    if not (xml or edc3):
+    document, companion = credential.sealed_documents()
+    if not document:
         return redirect("issuing:credential", public_id=credential.public_id)
     pdf = pdf_of_sealed(
-        xml=xml or edc3,
-        companion=edc3 if xml else b"",
+        xml=document,
+        companion=companion,
         qr_url=settings.SITE_URL + reverse("verification:index"),
         lang=_lang(),
     )

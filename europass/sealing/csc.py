@@ -18,6 +18,7 @@ put in an error message. Every failure is a ``SealingError`` whose code starts w
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import os
@@ -71,15 +72,7 @@ class CscConfig:
     )
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "otp": self.otp,
-            "url": self.url,
-            "client_id": self.client_id,
-            "credential_id": self.credential_id,
-            "secret_env": self.secret_env,
-            "pin_env": self.pin_env,
-            "batch_size": self.batch_size,
-        }
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CscConfig:

@@ -14,6 +14,7 @@ moment the session is opened: it is never stored, never logged, never put in an 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import threading
 from collections.abc import Callable
@@ -127,14 +128,8 @@ class Pkcs11Config:
     key_label: str = ""
     key_id: str = ""
 
-    def to_json(self) -> dict[str, str]:
-        return {
-            "module": self.module,
-            "token_label": self.token_label,
-            "key_label": self.key_label,
-            "key_id": self.key_id,
-            "pin_env": self.pin_env,
-        }
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Pkcs11Config:

@@ -24,10 +24,10 @@ def credentials_deliver(*, credential_ids: list[int]) -> int:
     )
     for credential in pending:
         try:
-            xml, edc3 = bytes(credential.xml or b""), bytes(credential.edc3 or b"")
+            document, companion = credential.sealed_documents()
             outcome = credential_deliver(
-                xml=xml or edc3,  # the XML first when both exist: the EDC 3 document is its companion
-                companion=edc3 if xml else b"",
+                xml=document,
+                companion=companion,
                 holder_email=credential.holder_email,
                 credential_id=credential.credential_id,
                 issuer_name=credential.organisation.name(),

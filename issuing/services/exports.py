@@ -258,11 +258,9 @@ def export_part_render(part_pk: int) -> bool:
             for credential in credentials.order_by("row_number", "id"):
                 for member, data in _sealed_files(credential):
                     archive.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED)
-                xml, edc3 = bytes(credential.xml or b""), bytes(credential.edc3 or b"")
+                document, companion = credential.sealed_documents()
                 # The PDF shows the XML when there is one, and attaches every sealed file.
-                pdf = pdf_of_sealed(
-                    xml=xml or edc3, companion=edc3 if xml else b"", qr_url=qr_url, lang=export.lang
-                )
+                pdf = pdf_of_sealed(xml=document, companion=companion, qr_url=qr_url, lang=export.lang)
                 archive.writestr(
                     f"{member_name(credential)}.pdf", pdf, compress_type=zipfile.ZIP_STORED
                 )  # already compressed

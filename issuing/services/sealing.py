@@ -95,11 +95,7 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
         except SealingError as error:
             if not is_source_error(error):
                 raise
-            reason = error.messages.get(_lang(), str(error))
-            log.warning(
-                "sealing: organisation %s: the e-seal key cannot sign now (%s)", organisation.slug, error.code
-            )
-            paused.update({c.batch_id: reason for c in credentials if c.batch_id})
+            _pause(paused, credentials, error, organisation.slug)
             continue
         except Exception as error:  # no e-seal, or a key that cannot be used: every credential fails clearly
             reason = str(getattr(error, "message", None) or _("The e-seal could not be used."))
@@ -110,56 +106,29 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
             continue
         builder = DocumentBuilder(organisation, eidas_identifier=eidas_identifier_of(seal))
         either = sealer or jades
-        key = either.seal_key.private_key if either is not None else None
-        if batch_signer(key) is not None:  # a remote service: the whole chunk in as few requests as it allows
+        sign_many = batch_signer(either.seal_key.private_key) if either is not None else None
+        if sign_many is not None:  # a remote service: the whole chunk in as few requests as it allows
             try:
-                outcomes += _seal_remotely(credentials, builder, sealer, jades, seal, now)
+                outcomes += _seal_remotely(credentials, builder, sealer, jades, sign_many, seal, now)
             except SealingError as error:
                 if not is_source_error(error):
                     raise
-                reason = error.messages.get(_lang(), str(error))
-                log.warning(
-                    "sealing: the remote e-seal of %s cannot sign now (%s)", organisation.slug, error.code
-                )
-                paused.update({c.batch_id: reason for c in credentials if c.batch_id})
+                _pause(paused, credentials, error, organisation.slug)
             continue
         for credential in credentials:
             try:
                 document = builder.credential(credential, now=now)
                 xml = sealer.seal(document.to_xml()) if sealer is not None else None
                 edc3 = jades.seal(builder.edc3_payload(document)) if jades is not None else None
-            except SealingError as error:
-                if not is_source_error(error):
-                    outcomes.append((credential, _failed(error)))
-                    continue
-                # The device stopped signing mid-chunk: keep what is sealed, leave the rest pending.
-                reason = error.messages.get(_lang(), str(error))
-                log.warning(
-                    "sealing: the e-seal key of %s stopped signing (%s)", organisation.slug, error.code
-                )
-                paused.update({c.batch_id: reason for c in credentials if c.batch_id})
-                break
             except Exception as error:
+                if is_source_error(error):
+                    # The device stopped signing mid-chunk: keep what is sealed, leave the rest pending.
+                    _pause(paused, credentials, error, organisation.slug)  # type: ignore[arg-type]
+                    break
                 log.exception("sealing: credential %s failed", credential.public_id)
-                said = str(error) if isinstance(error, SealingError) else type(error).__name__
-                reason = _("Sealing failed: %(error)s") % {"error": said}
-                outcomes.append(
-                    (credential, {"status": IssuedCredential.Status.FAILED, "failure_reason": reason})
-                )
+                outcomes.append((credential, _failed(error)))
             else:
-                outcomes.append(
-                    (
-                        credential,
-                        {
-                            "status": IssuedCredential.Status.SEALED,
-                            "xml": xml,
-                            "edc3": edc3,
-                            "seal": seal,
-                            "sealed_at": now,
-                            "failure_reason": "",
-                        },
-                    )
-                )
+                outcomes.append((credential, _sealed(xml, edc3, seal, now)))
     sealed_ids: list[int] = []
     failed = 0
     with transaction.atomic():
@@ -235,6 +204,7 @@ def _seal_remotely(
     builder: DocumentBuilder,
     sealer: Sealer | None,
     jades: JadesSealer | None,
+    sign_many: Any,
     seal: OrganisationSeal,
     now: dt.datetime,
 ) -> list[tuple[IssuedCredential, dict[str, object]]]:
@@ -251,9 +221,6 @@ def _seal_remotely(
             outcomes.append((credential, _failed(error)))
     if not built:
         return outcomes
-    key = (sealer or jades).seal_key.private_key  # type: ignore[union-attr]
-    sign_many = batch_signer(key)
-    assert sign_many is not None
     trees, recorder = sealer.prepare([d.to_xml() for _c, d in built]) if sealer is not None else ([], None)
     prepared, inputs = (
         jades.prepare([builder.edc3_payload(d) for _c, d in built]) if jades is not None else ([], [])
@@ -273,24 +240,32 @@ def _seal_remotely(
     xmls = sealer.complete(trees, signatures[: len(trees)]) if sealer is not None else [None] * len(built)
     edc3s = jades.complete(prepared, signatures[len(trees) :]) if jades is not None else [None] * len(built)
     for (credential, _document), xml, edc3 in zip(built, xmls, edc3s, strict=True):
-        outcomes.append(
-            (
-                credential,
-                {
-                    "status": IssuedCredential.Status.SEALED,
-                    "xml": xml,
-                    "edc3": edc3,
-                    "seal": seal,
-                    "sealed_at": now,
-                    "failure_reason": "",
-                },
-            )
-        )
+        outcomes.append((credential, _sealed(xml, edc3, seal, now)))
     return outcomes
 
 
+def _sealed(
+    xml: bytes | None, edc3: bytes | None, seal: OrganisationSeal, now: dt.datetime
+) -> dict[str, object]:
+    return {
+        "status": IssuedCredential.Status.SEALED,
+        "xml": xml,
+        "edc3": edc3,
+        "seal": seal,
+        "sealed_at": now,
+    }
+
+
+def _pause(
+    paused: dict[int, str], credentials: list[IssuedCredential], error: SealingError, slug: str
+) -> None:
+    """The e-seal key cannot sign now: the credentials' batches wait, saying why (their credentials stay pending)."""
+    log.warning("sealing: the e-seal key of %s cannot sign now (%s)", slug, error.code)
+    reason = error.messages.get(_lang(), str(error))
+    paused.update({c.batch_id: reason for c in credentials if c.batch_id})
+
+
 def _failed(error: Exception) -> dict[str, object]:
-    log.warning("sealing: a credential failed: %s", type(error).__name__)
     said = str(error) if isinstance(error, SealingError) else type(error).__name__
     return {
         "status": IssuedCredential.Status.FAILED,

@@ -464,17 +464,15 @@ def seal_source_test(*, organisation: Organisation, actor: Any) -> SealTest:
     formats: list[str] = []
     try:
         seal = active_seal(organisation)
-        key = seal_key_of(seal)
-        timestamper = TimeStamper(settings.TSA_URL) if settings.TSA_URL and seal_level() != "B-B" else None
         credential = example_credential(site=settings.SITE_URL)
         documents: list[bytes] = []
+        # The sealers the workers use (same key source, same level): what works here works for a batch.
         if organisation.issues_xml:
-            documents.append(Sealer(key, timestamper=timestamper).seal(credential.to_xml()))
+            documents.append(sealer_for(seal).seal(credential.to_xml()))
             formats.append("xml")
         if organisation.issues_edc3:
             builder = DocumentBuilder(organisation, eidas_identifier=eidas_identifier_of(seal))
-            jades = JadesSealer(key, timestamper=timestamper)
-            documents.append(jades.seal(builder.edc3_payload(credential)))
+            documents.append(jades_sealer_for(seal).seal(builder.edc3_payload(credential)))
             formats.append("edc3")
         failed = [
             check
