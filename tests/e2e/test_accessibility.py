@@ -502,7 +502,8 @@ def test_the_batch_progress_speaks_at_milestones_from_a_live_region_that_stays(p
         start = page.evaluate("window.__swaps")
         page.wait_for_function("(n) => window.__swaps >= n", arg=start + count, timeout=10_000)
 
-    def sealed(pks: list[int]) -> None:  # sealed and delivered (the page follows a batch until its deliveries)
+    # sealed and delivered (the page follows a batch until its deliveries)
+    def sealed(pks: list[int]) -> None:
         IssuedCredential.objects.filter(pk__in=pks).update(
             status=IssuedCredential.Status.SEALED, delivery=IssuedCredential.Delivery.WALLET
         )
