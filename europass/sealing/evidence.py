@@ -3,7 +3,7 @@
 A seal module (XAdES for ELM v2 XML, JAdES for EDC 3 JSON-LD, and whatever comes next) checks the cryptography of
 its own format and hands the rest of the verifier a ``SealEvidence``: the seal certificate, the certificates and
 revocation data the seal carries, the claimed and the proven signing time. It raises ``SealRefused`` (with a
-sentence in English and French) when the seal is broken or not acceptable. Everything after that (certificate path,
+sentence for people, translated when shown) when the seal is broken or not acceptable. Everything after that (certificate path,
 qualified level, sealer-is-issuer, revocation) is format-neutral and lives in the engine.
 """
 
@@ -12,21 +12,44 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from europass.words import Pair, Text
+
 
 class SealRefused(Exception):
     """The seal is missing, broken, or built in a way that is not accepted. ``details`` go into the report."""
 
-    def __init__(self, en: str, fr: str, **details: object) -> None:
-        super().__init__(en)
-        self.en, self.fr, self.details = en, fr, details
+    def __init__(self, text: Text | str, fr: str | None = None, **details: object) -> None:
+        self.text = text if isinstance(text, Text) else Pair(text, fr=fr or text)
+        super().__init__(self.text.shown("en"))
+        self.details = details
+
+    @property
+    def en(self) -> str:  # transitional
+        return self.text.shown("en")
+
+    @property
+    def fr(self) -> str:  # transitional
+        return self.text.shown("fr")
 
 
 @dataclass(frozen=True)
 class Note:
-    """A remark on something in the seal that was skipped, in English and French (e.g. an unreadable CRL)."""
+    """A remark on something in the seal that was skipped (e.g. an unreadable CRL), translated when shown."""
 
-    en: str
-    fr: str
+    text: Text | str
+    fr_: str | None = None  # transitional: a French sentence typed in the code
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, Text):
+            object.__setattr__(self, "text", Pair(self.text, fr=self.fr_ or self.text))
+
+    @property
+    def en(self) -> str:  # transitional
+        return self.text.shown("en")  # type: ignore[union-attr]
+
+    @property
+    def fr(self) -> str:  # transitional
+        return self.text.shown("fr")  # type: ignore[union-attr]
 
 
 @dataclass
