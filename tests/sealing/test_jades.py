@@ -184,7 +184,7 @@ def test_the_commission_seal_is_trusted_at_the_proven_time_with_its_issuing_ca_a
         ocsps=evidence.ocsps,
         crls=evidence.crls,
     )
-    assert path.trusted, path.reasons
+    assert path.trusted, path.reason()
 
 
 @pytest.mark.parametrize("name", SAMPLES)
@@ -349,7 +349,7 @@ def test_our_seal_is_trusted_at_the_proven_time(pki: DemoPKI, tsa: TestTSA, trus
         [*evidence.certificates, *evidence.timestamp_certificates],
         moment=evidence.proven_time,
     )
-    assert path.trusted, path.reasons
+    assert path.trusted, path.reason()
 
 
 def test_an_archive_time_stamp_covers_the_validation_data_before_it(pki: DemoPKI, tsa: TestTSA) -> None:
