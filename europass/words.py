@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import gettext as stdlib_gettext
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,22 +59,6 @@ class Text:
         }
 
 
-@dataclass(frozen=True)
-class Pair(Text):
-    """Transitional: a sentence typed in English and French in the code (to be replaced by ``said``)."""
-
-    fr: str = ""
-
-    def shown(self, lang: str | None = None) -> str:
-        if lang is None:
-            lang = "en"
-            if _django_ready():
-                from django.utils import translation
-
-                lang = translation.get_language() or "en"
-        return self.fr if lang.startswith("fr") else self.template
-
-
 def said(template: str, /, **params: Any) -> Text:
     """A sentence for people; ``template`` is the English msgid, ``params`` fill its ``%(name)s`` placeholders."""
     return Text(template, tuple(params.items()))
@@ -96,10 +79,6 @@ def joined(parts: list[Text], separator: str = " ") -> Text:
     """Several sentences said one after the other."""
     names = {f"s{i}": part for i, part in enumerate(parts)}
     return Text(separator.join(f"%({name})s" for name in names), tuple(names.items()))
-
-
-def shown_all(texts: Mapping[str, Text], lang: str | None = None) -> dict[str, str]:
-    return {key: text.shown(lang) for key, text in texts.items()}
 
 
 def _django_ready() -> bool:

@@ -12,44 +12,26 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from europass.words import Pair, Text
+from europass.words import Text
 
 
 class SealRefused(Exception):
     """The seal is missing, broken, or built in a way that is not accepted. ``details`` go into the report."""
 
-    def __init__(self, text: Text | str, fr: str | None = None, **details: object) -> None:
-        self.text = text if isinstance(text, Text) else Pair(text, fr=fr or text)
+    def __init__(self, text: Text, **details: object) -> None:
+        self.text = text
         super().__init__(self.text.shown("en"))
         self.details = details
-
-    @property
-    def en(self) -> str:  # transitional
-        return self.text.shown("en")
-
-    @property
-    def fr(self) -> str:  # transitional
-        return self.text.shown("fr")
 
 
 @dataclass(frozen=True)
 class Note:
     """A remark on something in the seal that was skipped (e.g. an unreadable CRL), translated when shown."""
 
-    text: Text | str
-    fr_: str | None = None  # transitional: a French sentence typed in the code
+    text: Text
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.text, Text):
-            object.__setattr__(self, "text", Pair(self.text, fr=self.fr_ or self.text))
-
-    @property
-    def en(self) -> str:  # transitional
-        return self.text.shown("en")  # type: ignore[union-attr]
-
-    @property
-    def fr(self) -> str:  # transitional
-        return self.text.shown("fr")  # type: ignore[union-attr]
+    def shown(self, lang: str | None = None) -> str:
+        return self.text.shown(lang)
 
 
 @dataclass

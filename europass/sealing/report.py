@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from europass.credentials.model import Achievement, Activity, Assessment, Credential, Entitlement
-from europass.words import Pair, Text
+from europass.words import Text
 
 EC_CHECK = "http://data.europa.eu/snb/verification/"
 EC_STATUS = "http://data.europa.eu/snb/verification-status/"
@@ -61,10 +61,8 @@ class Check:
     details: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(
-        cls, code: str, status: CheckStatus, text: Text | str, fr: str | None = None, **details: Any
-    ) -> Check:
-        return cls(code, status, text if isinstance(text, Text) else Pair(text, fr=fr or text), details)
+    def of(cls, code: str, status: CheckStatus, text: Text, **details: Any) -> Check:
+        return cls(code, status, text, details)
 
     def message(self, lang: str | None = None) -> str:
         """The sentence in ``lang``; the active language when None."""
