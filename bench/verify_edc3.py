@@ -108,7 +108,7 @@ def main() -> dict[str, float]:
             ocsps=evidence.ocsps,
             crls=evidence.crls,
         )
-        assert path.trusted and evidence.time_source == "timestamp", path.reasons
+        assert path.trusted and evidence.time_source == "timestamp", path.reason()
         return path
 
     def seal_only(document: bytes) -> object:
@@ -191,7 +191,7 @@ def main() -> dict[str, float]:
             ocsps=evidence.ocsps,
             crls=evidence.crls,
         )
-        assert result.trusted, result.reasons
+        assert result.trusted, result.reason()
         return result
 
     sample_certificate = jades._public_key(sample_evidence.certificate_der)

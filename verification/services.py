@@ -60,6 +60,7 @@ from europass.status.selectors import (
 )
 from europass.status.signing import MEDIA_TYPE as SIGNED_LIST_TYPE
 from europass.status.signing import SignedListError, read_signed_list
+from europass.words import Text, joined, said
 
 from .fetch import FetchError, fetch_public
 from .links import own_path
@@ -134,21 +135,29 @@ def _remote_list(url: str) -> RemoteList:
     return remote
 
 
-NOT_BELIEVED = {  # why a status list is not taken as the awarding body's word: (English, French)
-    "unsigned": ("it is not signed", "elle n'est pas signée"),
-    "no_seal": (
-        "the credential's own seal could not be checked",
-        "le cachet de l'attestation n'a pas pu être vérifié",
+NOT_BELIEVED = {  # why a status list is not taken as the awarding body's word
+    "unsigned": said("it is not signed"),
+    "no_seal": said("the credential's own seal could not be checked"),
+    "other_organisation": said(
+        "it is signed by another organisation than the one that sealed the credential"
     ),
-    "other_organisation": (
-        "it is signed by another organisation than the one that sealed the credential",
-        "elle est signée par un autre organisme que celui qui a scellé l'attestation",
-    ),
-    "untrusted_signer": (
-        "its signer's certificate does not lead to a certificate authority trusted here",
-        "le certificat de son signataire ne mène à aucune autorité de certification reconnue ici",
+    "untrusted_signer": said(
+        "its signer's certificate does not lead to a certificate authority trusted here"
     ),
 }
+
+
+def _day(value: dt.date) -> Text:
+    """A day in a sentence, written as the reader's language writes it (2024-06-30, 30/06/2024)."""
+    return said("%(year)s-%(month)s-%(day)s", year=f"{value:%Y}", month=f"{value:%m}", day=f"{value:%d}")
+
+
+def _one_after_another(parts: list[Text]) -> Text:
+    """Clauses said one after the other, separated by semicolons (spaced as the reader's language spaces them)."""
+    said_so_far = parts[0]
+    for part in parts[1:]:
+        said_so_far = said("%(before)s; %(after)s", before=said_so_far, after=part)
+    return said_so_far
 
 
 def _not_believed(chain: tuple[bytes, ...], seal: SealInfo | None) -> str | None:
@@ -180,10 +189,9 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
         return Check.of(
             "not_revoked",
             CheckStatus.NOT_APPLICABLE,
-            "The credential carries no status list: its awarding body cannot revoke it online.",
-            "L'attestation ne porte pas de liste de statut : l'organisme ne peut pas la révoquer en ligne.",
+            said("The credential carries no status list: its awarding body cannot revoke it online."),
         )
-    details: dict[str, object] = {"status_list": status.url, "index": status.index}
+    details: dict[str, Any] = {"status_list": status.url, "index": status.index}
     list_id = local_list_id(status.url)
     local = None if list_id is None else entry_state(list_id, status.index)
     if local is not None:
@@ -195,30 +203,28 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
             return Check.of(
                 "not_revoked",
                 CheckStatus.WARNING,
-                "Status unknown: the credential names a status list of this portal that belongs to another "
-                "organisation than the one that sealed it, so that list's answer does not count.",
-                "Statut inconnu : l'attestation désigne une liste de statut de ce portail qui appartient à un autre "
-                "organisme que celui qui l'a scellée ; la réponse de cette liste ne compte pas.",
+                said(
+                    "Status unknown: the credential names a status list of this portal that belongs to another "
+                    "organisation than the one that sealed it, so that list's answer does not count."
+                ),
                 **details,
             )
         if revoked:
             when = revoked_since(list_pk, status.index)
             if when:
                 details["revoked_at"] = when
-            on_en = f" on {when:%Y-%m-%d}" if when else ""
-            on_fr = f" le {when:%d/%m/%Y}" if when else ""
             return Check.of(
                 "not_revoked",
                 CheckStatus.FAILED,
-                f"The awarding body revoked this credential{on_en}.",
-                f"L'organisme a révoqué cette attestation{on_fr}.",
+                said("The awarding body revoked this credential on %(day)s.", day=_day(when))
+                if when
+                else said("The awarding body revoked this credential."),
                 **details,
             )
         return Check.of(
             "not_revoked",
             CheckStatus.PASSED,
-            "Not revoked: the awarding body's status list says it is in force.",
-            "Non révoquée : la liste de statut de l'organisme indique que l'attestation est en vigueur.",
+            said("Not revoked: the awarding body's status list says it is in force."),
             **details,
         )
     details["source"] = urlsplit(status.url).netloc
@@ -226,8 +232,7 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
         return Check.of(
             "not_revoked",
             CheckStatus.WARNING,
-            "Status unknown: the credential names a status list of this portal that does not exist.",
-            "Statut inconnu : l'attestation désigne une liste de statut de ce portail qui n'existe pas.",
+            said("Status unknown: the credential names a status list of this portal that does not exist."),
             **details,
         )
     try:
@@ -237,8 +242,9 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
         return Check.of(
             "not_revoked",
             CheckStatus.WARNING,
-            "Status unknown: the awarding body's status list could not be read right now. Try again later.",
-            "Statut inconnu : la liste de statut de l'organisme n'a pas pu être lue. Réessayez plus tard.",
+            said(
+                "Status unknown: the awarding body's status list could not be read right now. Try again later."
+            ),
             **details,
         )
     bits, purpose = remote.bits, remote.purpose
@@ -250,33 +256,30 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
             return Check.of(
                 "not_revoked",
                 CheckStatus.FAILED,
-                "The awarding body has suspended this credential.",
-                "L'organisme a suspendu cette attestation.",
+                said("The awarding body has suspended this credential."),
                 **details,
             )
         return Check.of(
             "not_revoked",
             CheckStatus.FAILED,
-            "The awarding body revoked this credential.",
-            "L'organisme a révoqué cette attestation.",
+            said("The awarding body revoked this credential."),
             **details,
         )
     if not_believed is not None:
-        why_en, why_fr = NOT_BELIEVED[not_believed]
         return Check.of(
             "not_revoked",
             CheckStatus.WARNING,
-            f"Probably not revoked: the status list says it is in force, but that list could come from anyone: "
-            f"{why_en}.",
-            f"Probablement non révoquée : la liste de statut indique que l'attestation est en vigueur, mais rien ne prouve "
-            f"qu'elle vienne de l'organisme : {why_fr}.",
+            said(
+                "Probably not revoked: the status list says it is in force, but that list could come from anyone: "
+                "%(why)s.",
+                why=NOT_BELIEVED[not_believed],
+            ),
             **details,
         )
     return Check.of(
         "not_revoked",
         CheckStatus.PASSED,
-        "Not revoked: the awarding body's status list, signed with its seal, says it is in force.",
-        "Non révoquée : la liste de statut de l'organisme, signée de son cachet, indique que l'attestation est en vigueur.",
+        said("Not revoked: the awarding body's status list, signed with its seal, says it is in force."),
         **details,
     )
 
@@ -387,11 +390,12 @@ def check_sealer_is_issuer(credential: Credential, seal: SealInfo | None) -> Che
 
 def _on_behalf(
     credential: Credential, issuer: Organisation | None
-) -> tuple[dict[str, Organisation | None], list[str], list[str], list[str]]:
+) -> tuple[dict[str, Organisation | None], list[str], list[Text]]:
     """The other awarding bodies named in the awarding processes, with their register entries, and what the
-    register says of the issuer's mandates for them: (bodies by id, names, problems in English, in French)."""
+    register says of the issuer's mandates for them: (bodies by id, names, problems)."""
     bodies: dict[str, Organisation | None] = {}
-    names, problems_en, problems_fr = [], [], []
+    names: list[str] = []
+    problems: list[Text] = []
     day = (credential.valid_from or credential.issued).date()
     issuer_name = issuer.legal_name if issuer else (credential.awarding_body.name.get("en") or "?")
     for body in binding.other_awarding_bodies(credential):
@@ -402,27 +406,32 @@ def _on_behalf(
         if entry is None:
             continue
         if issuer is None or not mandated_on(issuer.pk, entry.pk, day):
-            problems_en.append(
-                f"the register records no mandate for {issuer_name} to issue on behalf of {name}"
+            problems.append(
+                said(
+                    "the register records no mandate for %(issuer)s to issue on behalf of %(body)s",
+                    issuer=issuer_name,
+                    body=name,
+                )
             )
-            problems_fr.append(
-                f"le registre n'enregistre aucun mandat de {issuer_name} pour délivrer au nom de {name}"
-            )
-    return bodies, names, problems_en, problems_fr
+    return bodies, names, problems
 
 
 def check_issuer_accredited(credential: Credential, seal: SealInfo | None) -> Check:
     organisation = registered_organisation(credential)
     name = credential.awarding_body.name.get("en") or credential.awarding_body.legal_identifier
     bound = sealer_binding(credential, seal)
-    bodies, behalf, mandate_en, mandate_fr = _on_behalf(credential, organisation)
-    behalf_details: dict[str, object] = {"issued_on_behalf_of": behalf} if behalf else {}
-    if mandate_en:
+    bodies, behalf, mandate = _on_behalf(credential, organisation)
+    behalf_details: dict[str, Any] = {"issued_on_behalf_of": behalf} if behalf else {}
+    if mandate:
         return Check.of(
             "issuer_accredited",
             CheckStatus.FAILED,
-            f"{name} issued this credential on behalf of {', '.join(behalf)}, but {'; '.join(mandate_en)}.",
-            f"{name} a délivré cette attestation au nom de {', '.join(behalf)}, mais {' ; '.join(mandate_fr)}.",
+            said(
+                "%(name)s issued this credential on behalf of %(bodies)s, but %(problems)s.",
+                name=name,
+                bodies=", ".join(behalf),
+                problems=_one_after_another(mandate),
+            ),
             awarding_body=credential.awarding_body.id,
             **behalf_details,
         )
@@ -430,31 +439,35 @@ def check_issuer_accredited(credential: Credential, seal: SealInfo | None) -> Ch
         return Check.of(
             "issuer_accredited",
             CheckStatus.NOT_APPLICABLE,
-            f"Not judged: the seal is not {name}'s, so the credential cannot claim its accreditation.",
-            f"Non évalué : le cachet n'est pas celui de {name} ; l'attestation ne peut se prévaloir de son habilitation.",
+            said(
+                "Not judged: the seal is not %(name)s's, so the credential cannot claim its accreditation.",
+                name=name,
+            ),
             **behalf_details,
         )
     if organisation is not None and not bound.bound:
         return Check.of(
             "issuer_accredited",
             CheckStatus.WARNING,
-            f"{name} is in the register, but nothing proves that the seal is its own: its accreditation cannot be "
-            "claimed by this credential.",
-            f"{name} figure au registre, mais rien ne prouve que le cachet soit le sien : cette attestation ne peut se "
-            "prévaloir de son habilitation.",
+            said(
+                "%(name)s is in the register, but nothing proves that the seal is its own: its accreditation cannot be "
+                "claimed by this credential.",
+                name=name,
+            ),
             **behalf_details,
         )
     if organisation is None:
         return Check.of(
             "issuer_accredited",
             CheckStatus.WARNING,
-            f"The awarding body ({name}) is not in this register: its accreditation cannot be confirmed here.",
-            f"L'organisme ({name}) ne figure pas dans ce registre : son habilitation ne peut pas être confirmée ici.",
+            said(
+                "The awarding body (%(name)s) is not in this register: its accreditation cannot be confirmed here.",
+                name=name,
+            ),
             awarding_body=credential.awarding_body.id,
         )
-    details: dict[str, object] = {"organisation": organisation.legal_name, "uri": organisation.uri}
-    problems_en: list[str] = []
-    problems_fr: list[str] = []
+    details: dict[str, Any] = {"organisation": organisation.legal_name, "uri": organisation.uri}
+    problems: list[Text] = []
     unknown: list[str] = []
     confirmed: list[str] = []
     details.update(behalf_details)
@@ -476,30 +489,38 @@ def check_issuer_accredited(credential: Credential, seal: SealInfo | None) -> Ch
         if accredited_on(awarding.pk, registered.pk, day):
             confirmed.append(registered.code)
         else:
-            problems_en.append(f"{registered.code} on {day:%Y-%m-%d}")
-            problems_fr.append(f"{registered.code} au {day:%d/%m/%Y}")
+            problems.append(said("%(code)s on %(day)s", code=registered.code, day=_day(day)))
     details.update(confirmed=confirmed, not_in_register=unknown)
-    if problems_en:
+    if problems:
         return Check.of(
             "issuer_accredited",
             CheckStatus.FAILED,
-            f"{organisation.legal_name} was not accredited to award {', '.join(problems_en)}.",
-            f"{organisation.legal_name} n'était pas habilité à délivrer {', '.join(problems_fr)}.",
+            said(
+                "%(organisation)s was not accredited to award %(awards)s.",
+                organisation=organisation.legal_name,
+                awards=joined(problems, ", "),
+            ),
             **details,
         )
     if unknown or not confirmed:
         return Check.of(
             "issuer_accredited",
             CheckStatus.WARNING,
-            f"{organisation.legal_name} is in the register, but the qualification is not: accreditation cannot be confirmed.",
-            f"{organisation.legal_name} figure au registre, mais pas la certification : l'habilitation ne peut être confirmée.",
+            said(
+                "%(organisation)s is in the register, but the qualification is not: accreditation cannot be "
+                "confirmed.",
+                organisation=organisation.legal_name,
+            ),
             **details,
         )
     return Check.of(
         "issuer_accredited",
         CheckStatus.PASSED,
-        f"{organisation.legal_name} is accredited in the register to award {', '.join(confirmed)} at the award date.",
-        f"{organisation.legal_name} est habilité au registre à délivrer {', '.join(confirmed)} à la date d'obtention.",
+        said(
+            "%(organisation)s is accredited in the register to award %(codes)s at the award date.",
+            organisation=organisation.legal_name,
+            codes=", ".join(confirmed),
+        ),
         **details,
     )
 
@@ -510,11 +531,9 @@ def check_qualification_registered(credential: Credential, seal: SealInfo | None
         return Check.of(
             "qualification_registered",
             CheckStatus.NOT_APPLICABLE,
-            "The credential names no qualification.",
-            "L'attestation ne désigne aucune certification.",
+            said("The credential names no qualification."),
         )
-    failed_en: list[str] = []
-    failed_fr: list[str] = []
+    failed: list[Text] = []
     changed: list[str] = []
     missing: list[str] = []
     found: list[dict[str, object]] = []
@@ -532,11 +551,13 @@ def check_qualification_registered(credential: Credential, seal: SealInfo | None
         }
         found.append(entry)
         if qualification.eqf_level is not None and qualification.eqf_level != registered.eqf_level:
-            failed_en.append(
-                f"{registered.code}: the credential says EQF {qualification.eqf_level}, the register says EQF {registered.eqf_level}"
-            )
-            failed_fr.append(
-                f"{registered.code} : l'attestation indique CEC {qualification.eqf_level}, le registre CEC {registered.eqf_level}"
+            failed.append(
+                said(
+                    "%(code)s: the credential says EQF %(credential)s, the register says EQF %(register)s",
+                    code=registered.code,
+                    credential=qualification.eqf_level,
+                    register=registered.eqf_level,
+                )
             )
         differing = [
             lang
@@ -547,37 +568,42 @@ def check_qualification_registered(credential: Credential, seal: SealInfo | None
             entry["title_differs_in"] = differing
             entry["register_title"] = registered.title
             changed.append(registered.code)
-    details: dict[str, object] = {"qualifications": found, "not_in_register": missing}
-    if failed_en:
+    details: dict[str, Any] = {"qualifications": found, "not_in_register": missing}
+    if failed:
         return Check.of(
             "qualification_registered",
             CheckStatus.FAILED,
-            "The qualification does not match the register: " + "; ".join(failed_en) + ".",
-            "La certification ne correspond pas au registre : " + " ; ".join(failed_fr) + ".",
+            said(
+                "The qualification does not match the register: %(problems)s.",
+                problems=_one_after_another(failed),
+            ),
             **details,
         )
     if missing:
         return Check.of(
             "qualification_registered",
             CheckStatus.WARNING,
-            "The qualification is not in this register: what it means cannot be confirmed here.",
-            "La certification ne figure pas dans ce registre : sa définition ne peut être confirmée ici.",
+            said("The qualification is not in this register: what it means cannot be confirmed here."),
             **details,
         )
     if changed:
         return Check.of(
             "qualification_registered",
             CheckStatus.WARNING,
-            f"The qualification is registered, but its title in the register has changed since issuance ({', '.join(changed)}).",
-            f"La certification est au registre, mais son intitulé y a changé depuis la délivrance ({', '.join(changed)}).",
+            said(
+                "The qualification is registered, but its title in the register has changed since issuance "
+                "(%(codes)s).",
+                codes=", ".join(changed),
+            ),
             **details,
         )
     codes = ", ".join(str(entry["code"]) for entry in found)
     return Check.of(
         "qualification_registered",
         CheckStatus.PASSED,
-        f"The qualification is in the register ({codes}) with the same title and EQF level.",
-        f"La certification figure au registre ({codes}) avec le même intitulé et le même niveau CEC.",
+        said(
+            "The qualification is in the register (%(codes)s) with the same title and EQF level.", codes=codes
+        ),
         **details,
     )
 

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -102,17 +103,21 @@ def credential_receive(
     return credential
 
 
+def _in_each_language(template: str, context: dict[str, Any]) -> list[str]:
+    """``template`` rendered once in each language of the site (English first)."""
+    rendered = []
+    for lang, _name in settings.LANGUAGES:
+        with translation.override(lang):
+            rendered.append(render_to_string(template, context).strip())
+    return rendered
+
+
 def _claim_email(*, email: str, url: str, issuer_name: str, title: str) -> None:
-    subject = "Your credential is ready / Votre attestation est prête"
-    body = (
-        f"Hello,\n\n{issuer_name} has issued you a digital credential: {title}.\n"
-        f"Open this link and sign in (or create an account) to add it to your wallet:\n{url}\n"
-        "The link works once, for 90 days.\n\n"
-        "---\n\n"
-        f"Bonjour,\n\n{issuer_name} vous a délivré une attestation numérique : {title}.\n"
-        f"Ouvrez ce lien et connectez-vous (ou créez un compte) pour l'ajouter à votre portefeuille :\n{url}\n"
-        "Le lien ne fonctionne qu'une fois, pendant 90 jours.\n"
-    )
+    """The claim link, said in every language of the site one after the other: the recipient has no account, so
+    no language of their own yet."""
+    context = {"url": url, "issuer_name": issuer_name, "title": title, "days": CLAIM_VALIDITY.days}
+    subject = " / ".join(dict.fromkeys(_in_each_language("wallet/email/claim_subject.txt", context)))
+    body = "\n\n---\n\n".join(_in_each_language("wallet/email/claim_body.txt", context)) + "\n"
     send_mail(subject, body, None, [email])
 
 
@@ -206,8 +211,12 @@ class UploadResult:
 
 
 def _message(check: Any, lang: str) -> str:
-    messages = getattr(check, "messages", None) or {}
-    return str(messages.get(lang) or messages.get("en") or "")
+    """A check's sentence in ``lang``."""
+    return str(check.message(lang))
+
+
+def _languages() -> list[str]:
+    return [lang for lang, _name in settings.LANGUAGES]
 
 
 def findings(report: VerificationReport) -> list[Any]:
@@ -258,7 +267,7 @@ def credential_upload(*, owner: User, data: bytes, filename: str = "") -> Upload
                 _("This file cannot be added to your wallet: %(reason)s")
                 % {"reason": _message(check, (get_language() or "en")[:2])},
                 code=f"upload_{code}",
-                extra={"messages": {"en": _message(check, "en"), "fr": _message(check, "fr")}},
+                extra={"messages": {lang: _message(check, lang) for lang in _languages()}},
             )
     if report.credential is None:
         raise ApplicationError(_("This file does not contain a credential."), code="upload_not_a_credential")
@@ -284,13 +293,13 @@ def credential_upload(*, owner: User, data: bytes, filename: str = "") -> Upload
 
 def findings_record(report: VerificationReport) -> dict[str, Any]:
     """The columns that keep what the verifier found: the verdict, when, the codes of the checks that failed or
-    warned and their sentences in English and French."""
+    warned and their sentences in each language of the site."""
     found = findings(report)
     return {
         "verdict": report.verdict,
         "verified_at": timezone.now(),
         "findings": [check.code for check in found],
-        "warning": {lang: " ".join(_message(check, lang) for check in found) for lang in ("en", "fr")}
+        "warning": {lang: " ".join(_message(check, lang) for check in found) for lang in _languages()}
         if found
         else {},
     }

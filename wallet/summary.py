@@ -46,14 +46,11 @@ def parse_credential(document: bytes) -> Credential:
         from europass.credentials.errors import CredentialError
         from europass.sealing.engine import Options
         from europass.sealing.readers import READERS
+        from europass.words import said
 
         reader = next((reader for reader in READERS if reader.format == JSON_FORMAT), None)
         if reader is None:
-            raise CredentialError(
-                "unknown_format",
-                "EDC 3 JSON-LD cannot be read here.",
-                "Le JSON-LD EDC 3 ne peut pas être lu ici.",
-            )
+            raise CredentialError("unknown_format", said("EDC 3 JSON-LD cannot be read here."))
         return reader.read(document, Options()).credential()
     return Credential.from_xml(find_credential_element(parse_xml(document)))
 

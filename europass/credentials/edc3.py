@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
+
+from europass.words import said, said_n
 
 from .model import _COUNTRIES, Achievement, AwardingBody, Credential, MultilingualText, Qualification
 
@@ -359,38 +362,27 @@ _SVG = (
     "</svg>"
 )
 
-_WORDS = {
-    "en": {
-        "awarded": "This is to certify that",
-        "for": "has been awarded",
-        "level": "EQF level {level}",
-        "credits": "{credits} ECTS credits",
-        "grade": "Grade: {grade}",
-        "date": "Awarded on {date}",
-        "sealed": "Sealed electronically by {body}: verify it at any Europass verifier.",
-    },
-    "fr": {
-        "awarded": "Il est certifié que",
-        "for": "a obtenu",
-        "level": "niveau CEC {level}",
-        "credits": "{credits} crédits ECTS",
-        "grade": "Mention : {grade}",
-        "date": "Délivré le {date}",
-        "sealed": "Scellé électroniquement par {body} : vérifiable par tout vérificateur Europass.",
-    },
-}
+# A language tag the image's sentences may be asked in (anything else: English).
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3}")
 
 
 def _svg(credential: Credential, lang: str) -> bytes:
-    words = _WORDS.get(lang, _WORDS["en"])
+    """The visual representation in ``lang``: the credential's texts in that language, the image's own sentences in
+    it too when there is a catalogue for it (else in English)."""
+    said_in = lang if _LANGUAGE_TAG.fullmatch(lang) else "en"
     body = credential.awarding_body.name.get(lang)
     achievement = credential.achievements[0] if credential.achievements else None
     qualification = achievement.qualification if achievement else None
     facts = []
     if qualification and qualification.eqf_level:
-        facts.append(words["level"].format(level=qualification.eqf_level))
+        facts.append(said("EQF level %(level)s", level=qualification.eqf_level).shown(said_in))
     if qualification and qualification.credits is not None:
-        facts.append(words["credits"].format(credits=format(qualification.credits.normalize(), "f")))
+        credits = qualification.credits.normalize()
+        count = int(credits) if credits == credits.to_integral_value() else 2
+        credits_said = said_n(
+            "%(credits)s ECTS credit", "%(credits)s ECTS credits", count, credits=format(credits, "f")
+        )
+        facts.append(credits_said.shown(said_in))
     awarded_on = (
         achievement.awarded_on if achievement and achievement.awarded_on else credential.issued.date()
     )
@@ -398,14 +390,18 @@ def _svg(credential: Credential, lang: str) -> bytes:
         "aria": f"{credential.title.get(lang)} — {credential.holder.display_name(lang)}",
         "lang": lang,
         "body": body,
-        "awarded": words["awarded"],
+        "awarded": said("This is to certify that").shown(said_in),
         "holder": credential.holder.display_name(lang),
-        "for_": words["for"],
+        "for_": said("has been awarded").shown(said_in),
         "title": credential.title.get(lang),
         "facts": " · ".join(facts),
-        "grade": words["grade"].format(grade=achievement.grade) if achievement and achievement.grade else "",
-        "date": words["date"].format(date=awarded_on.isoformat()),
-        "sealed": words["sealed"].format(body=body),
+        "grade": said("Grade: %(grade)s", grade=achievement.grade).shown(said_in)
+        if achievement and achievement.grade
+        else "",
+        "date": said("Awarded on %(date)s", date=awarded_on.isoformat()).shown(said_in),
+        "sealed": said(
+            "Sealed electronically by %(body)s: verify it at any Europass verifier.", body=body
+        ).shown(said_in),
     }
     escaped = {key: escape(str(value), {'"': "&quot;"}) for key, value in values.items()}
     return _SVG.format(**escaped).encode("utf-8")

@@ -40,6 +40,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from europass.words import Text, said, said_n
+
 from .errors import CredentialError
 from .model import (
     _ALPHA2,
@@ -118,8 +120,8 @@ _MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "JPG": "image/jpeg", "
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*\Z")
 
 
-def _not_edc(en: str, fr: str) -> CredentialError:
-    return CredentialError("not_a_credential", en, fr)
+def _not_edc(text: Text) -> CredentialError:
+    return CredentialError("not_a_credential", text)
 
 
 # --- the document: a bounded walk, an index of nodes by id ---------------------------------------------------
@@ -167,22 +169,29 @@ class _Document:
             value, depth = stack.pop()
             if depth > MAX_DEPTH:
                 raise _not_edc(
-                    f"The credential is nested more than {MAX_DEPTH} levels deep.",
-                    f"L'attestation est imbriquée sur plus de {MAX_DEPTH} niveaux.",
+                    said_n(
+                        "The credential is nested more than %(count)s level deep.",
+                        "The credential is nested more than %(count)s levels deep.",
+                        MAX_DEPTH,
+                    )
                 )
             if isinstance(value, Mapping):
                 seen += 1
                 if seen > MAX_NODES:
                     raise _not_edc(
-                        f"The credential has more than {MAX_NODES:,} objects, more than this verifier reads.",
-                        f"L'attestation compte plus de {MAX_NODES:,} objets, plus que ce vérificateur n'en lit.",
+                        said_n(
+                            "The credential has more than %(number)s object, more than this verifier reads.",
+                            "The credential has more than %(number)s objects, more than this verifier reads.",
+                            MAX_NODES,
+                            number=f"{MAX_NODES:,}",
+                        )
                     )
                 if depth > 0 and "@context" in value and not _known_contexts(value["@context"]):
                     raise _not_edc(
-                        "The credential redefines its vocabulary inside the document (a nested @context other "
-                        "than the VC and EDC contexts): it cannot be read as an EDC credential.",
-                        "L'attestation redéfinit son vocabulaire à l'intérieur du document (un @context imbriqué autre "
-                        "que les contextes VC et EDC) : elle ne peut pas être lue comme une attestation EDC.",
+                        said(
+                            "The credential redefines its vocabulary inside the document (a nested @context other "
+                            "than the VC and EDC contexts): it cannot be read as an EDC credential."
+                        )
                     )
                 node_id = _id(value)
                 if node_id and len(value) > 2:  # more than an id and a type: a description, not a reference
@@ -269,8 +278,7 @@ def _datetime(node: Mapping[str, Any], key: str) -> dt.datetime | None:
         return _parse_datetime(text).astimezone(dt.UTC)
     except ValueError:
         raise _not_edc(
-            f"The credential's {key} is not a date and time: “{text[:40]}”.",
-            f"La valeur {key} de l'attestation n'est pas une date et une heure : « {text[:40]} ».",
+            said("The credential's %(key)s is not a date and time: “%(value)s”.", key=key, value=text[:40])
         ) from None
 
 
@@ -293,8 +301,7 @@ def _date(value: Any, *, strict: bool = True, what: str = "date", instant: bool 
         if not strict:
             return None
         raise _not_edc(
-            f"The credential's {what} is not a date: “{text[:40]}”.",
-            f"La valeur {what} de l'attestation n'est pas une date : « {text[:40]} ».",
+            said("The credential's %(key)s is not a date: “%(value)s”.", key=what, value=text[:40])
         ) from None
 
 
@@ -420,7 +427,7 @@ def _awarding_body(doc: _Document, org: Mapping[str, Any] | None) -> AwardingBod
 
 def _holder(doc: _Document, subject: Mapping[str, Any] | None) -> Holder:
     if subject is None:
-        raise _not_edc("The credential has no holder.", "L'attestation n'a pas de titulaire.")
+        raise _not_edc(said("The credential has no holder."))
     national = doc.first(subject.get("nationalID"))
     identifier = doc.first(subject.get("identifier"))
     return Holder(
@@ -776,17 +783,18 @@ def _check_context(payload: Mapping[str, Any]) -> None:
     contexts = context if isinstance(context, list) else [context]
     if any(not isinstance(c, str) for c in contexts):
         raise _not_edc(
-            "The credential defines its own vocabulary (an inline @context): it cannot be read as an EDC "
-            "credential.",
-            "L'attestation définit son propre vocabulaire (un @context en ligne) : elle ne peut pas être lue comme une "
-            "attestation EDC.",
+            said(
+                "The credential defines its own vocabulary (an inline @context): it cannot be read as an EDC "
+                "credential."
+            )
         )
     if not EDC_CONTEXTS & set(contexts):
         raise _not_edc(
-            "This JSON is not an EDC credential: it does not use the European Learning Model context "
-            f"({EDC_AP_CONTEXT}).",
-            "Ce JSON n'est pas une attestation EDC : il n'utilise pas le contexte du modèle européen d'apprentissage "
-            f"({EDC_AP_CONTEXT}).",
+            said(
+                "This JSON is not an EDC credential: it does not use the European Learning Model context "
+                "(%(context)s).",
+                context=EDC_AP_CONTEXT,
+            )
         )
 
 
@@ -798,7 +806,7 @@ def find_credential(payload: Mapping[str, Any]) -> Mapping[str, Any]:
     """The EDC credential of ``payload``: the payload itself, or the first one a verifiable presentation holds
     (with the presentation's ``@context`` when it has none of its own)."""
     if not isinstance(payload, Mapping):
-        raise _not_edc("This JSON is not an EDC credential.", "Ce JSON n'est pas une attestation EDC.")
+        raise _not_edc(said("This JSON is not an EDC credential."))
     if _types(payload) & CREDENTIAL_TYPES:
         return payload
     if is_presentation(payload):
@@ -808,14 +816,8 @@ def find_credential(payload: Mapping[str, Any]) -> Mapping[str, Any]:
                 if "@context" not in credential and "@context" in payload:
                     return {"@context": payload["@context"], **credential}
                 return credential
-        raise _not_edc(
-            "The presentation holds no EDC credential (EuropeanDigitalCredential).",
-            "La présentation ne contient aucune attestation EDC (EuropeanDigitalCredential).",
-        )
-    raise _not_edc(
-        "This JSON is not an EDC credential (its type names no EuropeanDigitalCredential).",
-        "Ce JSON n'est pas une attestation EDC (son type ne nomme aucun EuropeanDigitalCredential).",
-    )
+        raise _not_edc(said("The presentation holds no EDC credential (EuropeanDigitalCredential)."))
+    raise _not_edc(said("This JSON is not an EDC credential (its type names no EuropeanDigitalCredential)."))
 
 
 def _presenter(payload: Mapping[str, Any]) -> AwardingBody | None:
@@ -831,7 +833,7 @@ def _presenter(payload: Mapping[str, Any]) -> AwardingBody | None:
 
 def credential_from_elm3(payload: Mapping[str, Any]) -> Credential:
     """Read an EDC 3 credential (or the first one of an EDC presentation) into the portal's model, or raise
-    ``CredentialError`` (code ``not_a_credential``) with a sentence in English and French."""
+    ``CredentialError`` (code ``not_a_credential``) with a sentence for people."""
     credential = find_credential(payload)
     _check_context(credential)
     try:
@@ -840,8 +842,7 @@ def credential_from_elm3(payload: Mapping[str, Any]) -> Credential:
         raise
     except (ValueError, TypeError, AttributeError, InvalidOperation, OverflowError) as error:
         raise _not_edc(
-            f"The credential could not be read: {str(error)[:200]}.",
-            f"L'attestation n'a pas pu être lue : {str(error)[:200]}.",
+            said("The credential could not be read: %(reason)s.", reason=str(error)[:200])
         ) from None
 
 
@@ -857,13 +858,11 @@ def _read(
     valid_from = _datetime(payload, "validFrom")
     issued = issued or valid_from
     if issued is None:
-        raise _not_edc(
-            "The credential has no issue date (issued).", "L'attestation n'a pas de date d'émission (issued)."
-        )
+        raise _not_edc(said("The credential has no issue date (issued)."))
     ends = [d for d in (_datetime(payload, "validUntil"), _datetime(payload, "expirationDate")) if d]
     issuer_node = doc.first(payload.get("issuer"))
     if issuer_node is None:
-        raise _not_edc("The credential names no issuer.", "L'attestation ne nomme pas d'émetteur.")
+        raise _not_edc(said("The credential names no issuer."))
     awarding_body = _awarding_body(doc, issuer_node)
     subject = doc.first(payload.get("credentialSubject"))
     holder = _holder(doc, subject)

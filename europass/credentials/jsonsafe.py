@@ -25,6 +25,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from europass.words import Text, said, said_n
+
 from .errors import CredentialError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -38,15 +40,18 @@ _BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def _error(code: str, en: str, fr: str) -> CredentialError:
-    return CredentialError(code, en, fr)
+def _error(code: str, text: Text) -> CredentialError:
+    return CredentialError(code, text)
 
 
 def _too_deep(max_depth: int) -> CredentialError:
     return _error(
         "json_too_deep",
-        f"The JSON is nested more than {max_depth} levels deep.",
-        f"Le JSON est imbriqué sur plus de {max_depth} niveaux.",
+        said_n(
+            "The JSON is nested more than %(count)s level deep.",
+            "The JSON is nested more than %(count)s levels deep.",
+            max_depth,
+        ),
     )
 
 
@@ -62,8 +67,7 @@ def _depth(data: bytes) -> int:
 def _refuse_constant(name: str) -> Any:
     raise _error(
         "json_not_a_number",
-        f"The JSON holds {name}, which is not a number JSON allows.",
-        f"Le JSON contient {name}, qui n'est pas un nombre admis par JSON.",
+        said("The JSON holds %(name)s, which is not a number JSON allows.", name=name),
     )
 
 
@@ -72,8 +76,7 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(value):
         raise _error(
             "json_not_a_number",
-            f"The JSON holds the number {text[:40]}, too large to be represented.",
-            f"Le JSON contient le nombre {text[:40]}, trop grand pour être représenté.",
+            said("The JSON holds the number %(number)s, too large to be represented.", number=text[:40]),
         )
     return value
 
@@ -85,10 +88,11 @@ def _one_value_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         shown = key if len(key) <= 60 else key[:57] + "…"
         raise _error(
             "json_duplicate_key",
-            f"The JSON gives the key “{shown}” twice in the same object; a document that can be read two ways is "
-            "refused.",
-            f"Le JSON donne deux fois la clé « {shown} » dans le même objet ; un document qui peut se lire de deux "
-            "façons est refusé.",
+            said(
+                "The JSON gives the key “%(key)s” twice in the same object; a document that can be read two ways "
+                "is refused.",
+                key=shown,
+            ),
         )
     return result
 
@@ -115,42 +119,43 @@ def _check_text(value: Any) -> None:
             except UnicodeEncodeError:
                 raise _error(
                     "json_not_utf8",
-                    "The JSON holds a string with a lone surrogate escape (\\uD800–\\uDFFF), which is not text.",
-                    "Le JSON contient une chaîne avec un caractère de substitution isolé (\\uD800–\\uDFFF), qui "
-                    "n'est pas du texte.",
+                    said(
+                        "The JSON holds a string with a lone surrogate escape (\\uD800–\\uDFFF), which is not text."
+                    ),
                 ) from None
 
 
 def parse_json(data: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> Any:
     """Parse untrusted bytes into Python values (dict, list, str, int, float, bool, None), or raise
-    ``CredentialError`` with a code and a sentence in English and French."""
+    ``CredentialError`` with a code and a sentence for people."""
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise _error("json_malformed", "The input is not bytes.", "L'entrée n'est pas une suite d'octets.")
+        raise _error("json_malformed", said("The input is not bytes."))
     data = bytes(data)
     if len(data) > max_bytes:
         raise _error(
             "json_too_large",
-            f"The JSON is too large ({len(data) // 1024:,} KB; at most {max_bytes // 1024:,} KB).",
-            f"Le JSON est trop volumineux ({len(data) // 1024:,} Ko ; au plus {max_bytes // 1024:,} Ko).",
+            said(
+                "The JSON is too large (%(size)s KB; at most %(limit)s KB).",
+                size=f"{len(data) // 1024:,}",
+                limit=f"{max_bytes // 1024:,}",
+            ),
         )
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) >= 2 and (data[0] == 0 or data[1] == 0)):
         raise _error(
             "json_not_utf8",
-            "The JSON is not encoded in UTF-8 (it looks like UTF-16 or UTF-32).",
-            "Le JSON n'est pas encodé en UTF-8 (il semble être en UTF-16 ou UTF-32).",
+            said("The JSON is not encoded in UTF-8 (it looks like UTF-16 or UTF-32)."),
         )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise _error(
             "json_not_utf8",
-            f"The JSON is not valid UTF-8 (byte {error.start:,}).",
-            f"Le JSON n'est pas de l'UTF-8 valide (octet {error.start:,}).",
+            said("The JSON is not valid UTF-8 (byte %(position)s).", position=f"{error.start:,}"),
         ) from None
     if not text.strip():
-        raise _error("json_malformed", "The document is empty.", "Le document est vide.")
+        raise _error("json_malformed", said("The document is empty."))
     if _depth(data) > max_depth:
         raise _too_deep(max_depth)
     try:
@@ -165,16 +170,19 @@ def parse_json(data: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_
     except json.JSONDecodeError as error:
         raise _error(
             "json_malformed",
-            f"This is not well-formed JSON (line {error.lineno}, column {error.colno}: {error.msg}).",
-            f"Ce n'est pas du JSON bien formé (ligne {error.lineno}, colonne {error.colno} : {error.msg}).",
+            said(
+                "This is not well-formed JSON (line %(line)s, column %(column)s: %(reason)s).",
+                line=error.lineno,
+                column=error.colno,
+                reason=error.msg,
+            ),
         ) from None
     except RecursionError:  # not reached after the depth check; kept so that no input can escape as a crash
         raise _too_deep(max_depth) from None
     except ValueError as error:  # an integer of more than 4,300 digits
         raise _error(
             "json_malformed",
-            f"This JSON cannot be read: {str(error)[:120]}.",
-            f"Ce JSON ne peut pas être lu : {str(error)[:120]}.",
+            said("This JSON cannot be read: %(reason)s.", reason=str(error)[:120]),
         ) from None
     if _SURROGATE_ESCAPE.search(data):
         _check_text(value)

@@ -30,6 +30,8 @@ from typing import Any
 
 from lxml import etree
 
+from europass.words import said
+
 from .errors import CredentialError
 from .xmlsafe import parse_xml
 
@@ -706,9 +708,7 @@ def find_credential_element(root: etree._Element) -> etree._Element:
             if child.tag == S("verifiableCredential") or child.tag == S("europassCredential"):
                 return child
     raise CredentialError(
-        "not_a_credential",
-        "This XML is not a Europass credential (no europassCredential element).",
-        "Ce XML n'est pas une attestation Europass (pas d'élément europassCredential).",
+        "not_a_credential", said("This XML is not a Europass credential (no europassCredential element).")
     )
 
 
@@ -779,20 +779,14 @@ def _read(root: etree._Element) -> Credential:
         raise
     except (ValueError, TypeError, InvalidOperation) as error:
         raise CredentialError(
-            "not_a_credential",
-            f"The credential could not be read: {error}.",
-            f"L'attestation n'a pas pu être lue : {error}.",
+            "not_a_credential", said("The credential could not be read: %(reason)s.", reason=str(error))
         ) from None
 
 
 def _read_unchecked(root: etree._Element, budget: _Budget | None = None, nested: int = 0) -> Credential:
     issued = _read_datetime(_child_q(root, CRED, "issued"))
     if issued is None:
-        raise CredentialError(
-            "not_a_credential",
-            "The credential has no issue date.",
-            "L'attestation n'a pas de date d'émission.",
-        )
+        raise CredentialError("not_a_credential", said("The credential has no issue date."))
     issuer = _child_q(root, CRED, "issuer")
     issuer_id = issuer.get("idref", "") if issuer is not None else ""
     organisations = {org.get("id"): org for org in root.iter(S("organization")) if not _inside_signature(org)}
@@ -909,9 +903,7 @@ def vat_organisation_identifier(country: str, number: str) -> str:
 
 def _read_holder(subject: etree._Element | None) -> Holder:
     if subject is None:
-        raise CredentialError(
-            "not_a_credential", "The credential has no holder.", "L'attestation n'a pas de titulaire."
-        )
+        raise CredentialError("not_a_credential", said("The credential has no holder."))
     learner_id = next(
         ((i.text or "").strip() for i in _children(subject, "identifier") if i.get("schemeID") == "learner"),
         None,

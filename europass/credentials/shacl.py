@@ -18,8 +18,9 @@ more than ``max_nodes`` objects, or whose graph has more than ``max_triples`` tr
 the result says why). Results are kept for the last ``cache_size`` payloads (by SHA-256 of their JSON), since the
 same credential is often verified many times.
 
-Violations are sentences (focus node, path, what is wrong), at most ``MAX_VIOLATIONS`` of them, English in
-``violations`` and French in ``violations_fr``; ``violation_count`` counts them all.
+Violations are sentences (focus node, path, what is wrong), at most ``MAX_VIOLATIONS`` of them: ``sentences`` holds
+them as ``Text`` (translated when shown), ``violations`` shows them in English and ``violations_fr`` in French;
+``violation_count`` counts them all.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from europass.words import Text, said, said_n
 
 from .elm3 import EDC_AP_CONTEXT, VC_V1_CONTEXT, find_credential
 from .errors import CredentialError
@@ -106,11 +109,24 @@ PREFIXES = {
 class ShaclResult:
     profile: str  # the shapes used, e.g. "EDC-generic-full"
     conforms: bool
-    violations: list[str]  # at most MAX_VIOLATIONS sentences, English
+    sentences: list[Text]  # at most MAX_VIOLATIONS violations, as sentences for people
     declared: str | None  # what the credential declares (credentialSchema id, else credentialProfiles id)
     recognised: bool  # whether that declaration names a profile shipped here
-    violations_fr: list[str] = field(default_factory=list)
     violation_count: int = 0
+
+    def shown(self, lang: str | None = None) -> list[str]:
+        """The violations in ``lang`` (the active language when None)."""
+        return [sentence.shown(lang) for sentence in self.sentences]
+
+    @property
+    def violations(self) -> list[str]:
+        """The violations in English."""
+        return self.shown("en")
+
+    @property
+    def violations_fr(self) -> list[str]:
+        """The violations in French."""
+        return self.shown("fr")
 
 
 # --- the shipped files, read once per process ------------------------------------------------------------
@@ -309,7 +325,7 @@ class ShaclValidator:
         try:
             credential = find_credential(payload)
         except CredentialError as error:
-            return _failed(DEFAULT_PROFILE, None, False, error.message("en"), error.message("fr"))
+            return _failed(DEFAULT_PROFILE, None, False, error.text)
         profile, declared, recognised = _declared(credential)
         key = _digest(credential) if self.cache_size > 0 else None
         if key is not None:
@@ -335,8 +351,12 @@ class ShaclValidator:
                 profile,
                 declared,
                 recognised,
-                f"The document has more than {self.max_nodes:,} objects: too large to be checked here.",
-                f"Le document compte plus de {self.max_nodes:,} objets : trop volumineux pour être vérifié ici.",
+                said_n(
+                    "The document has more than %(number)s object: too large to be checked here.",
+                    "The document has more than %(number)s objects: too large to be checked here.",
+                    self.max_nodes,
+                    number=f"{self.max_nodes:,}",
+                ),
             )
         loader = _Loader(self.directory)
         try:
@@ -348,27 +368,30 @@ class ShaclValidator:
                     profile,
                     declared,
                     recognised,
-                    f"The document uses the JSON-LD context {url}, which is not one this verifier holds (contexts "
-                    "are never fetched): its vocabulary cannot be checked.",
-                    f"Le document utilise le contexte JSON-LD {url}, que ce vérificateur ne détient pas (les "
-                    "contextes ne sont jamais téléchargés) : son vocabulaire ne peut pas être vérifié.",
+                    said(
+                        "The document uses the JSON-LD context %(url)s, which is not one this verifier holds "
+                        "(contexts are never fetched): its vocabulary cannot be checked.",
+                        url=url,
+                    ),
                 )
             reason = _jsonld_reason(error)
             return _failed(
                 profile,
                 declared,
                 recognised,
-                f"The document cannot be read as JSON-LD: {reason}.",
-                f"Le document ne peut pas être lu comme du JSON-LD : {reason}.",
+                said("The document cannot be read as JSON-LD: %(reason)s.", reason=reason),
             )
         if len(graph) > self.max_triples:
             return _failed(
                 profile,
                 declared,
                 recognised,
-                f"The document makes more than {self.max_triples:,} statements: too large to be checked here.",
-                f"Le document fait plus de {self.max_triples:,} déclarations : trop volumineux pour être vérifié "
-                "ici.",
+                said_n(
+                    "The document makes more than %(number)s statement: too large to be checked here.",
+                    "The document makes more than %(number)s statements: too large to be checked here.",
+                    self.max_triples,
+                    number=f"{self.max_triples:,}",
+                ),
             )
         from rdflib import URIRef
 
@@ -377,23 +400,22 @@ class ShaclValidator:
                 profile,
                 declared,
                 recognised,
-                "Read with its contexts, the document describes no European Digital Credential "
-                "(elm:EuropeanDigitalCredential).",
-                "Lu avec ses contextes, le document ne décrit aucune attestation numérique européenne "
-                "(elm:EuropeanDigitalCredential).",
+                said(
+                    "Read with its contexts, the document describes no European Digital Credential "
+                    "(elm:EuropeanDigitalCredential)."
+                ),
             )
         shapes = self._shapes(profile)
         for triple in _subclass_axioms(self.directory):
             graph.add(triple)
         conforms, report = _run(graph, shapes)
-        en, fr, count = _violations(report, shapes.graph)
+        sentences, count = _violations(report, shapes.graph)
         return ShaclResult(
             profile=profile,
             conforms=conforms and count == 0,
-            violations=en,
+            sentences=sentences,
             declared=declared,
             recognised=recognised,
-            violations_fr=fr,
             violation_count=count,
         )
 
@@ -458,8 +480,8 @@ def _run(graph: Any, shapes: Any) -> tuple[bool, Any]:
     return bool(conforms), report
 
 
-def _failed(profile: str, declared: str | None, recognised: bool, en: str, fr: str) -> ShaclResult:
-    return ShaclResult(profile, False, [en], declared, recognised, [fr], 1)
+def _failed(profile: str, declared: str | None, recognised: bool, sentence: Text) -> ShaclResult:
+    return ShaclResult(profile, False, [sentence], declared, recognised, 1)
 
 
 # --- violations as sentences -----------------------------------------------------------------------------
@@ -473,16 +495,10 @@ def _short(node: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def _shown(node: Any) -> str:
+def _shown(node: Any) -> Text | str:
     from rdflib import BNode
 
-    return "a node without id" if isinstance(node, BNode) else _short(node)
-
-
-def _shown_fr(node: Any) -> str:
-    from rdflib import BNode
-
-    return "un nœud sans identifiant" if isinstance(node, BNode) else _short(node)
+    return said("a node without id") if isinstance(node, BNode) else _short(node)
 
 
 def _name(shapes: Any, shape: Any) -> str | None:
@@ -493,7 +509,7 @@ def _name(shapes: Any, shape: Any) -> str | None:
     return str((english or names)[0]) if names else None
 
 
-def _violations(report: Any, shapes: Any) -> tuple[list[str], list[str], int]:
+def _violations(report: Any, shapes: Any) -> tuple[list[Text], int]:
     from rdflib import URIRef
 
     results = sorted(
@@ -503,16 +519,10 @@ def _violations(report: Any, shapes: Any) -> tuple[list[str], list[str], int]:
             str(report.value(r, URIRef(f"{SH}resultPath"))),
         ),
     )
-    en: list[str] = []
-    fr: list[str] = []
-    for result in results[:MAX_VIOLATIONS]:
-        sentence_en, sentence_fr = _sentence(report, shapes, result)
-        en.append(sentence_en)
-        fr.append(sentence_fr)
-    return en, fr, len(results)
+    return [_sentence(report, shapes, result) for result in results[:MAX_VIOLATIONS]], len(results)
 
 
-def _sentence(report: Any, shapes: Any, result: Any, depth: int = 0) -> tuple[str, str]:
+def _sentence(report: Any, shapes: Any, result: Any, depth: int = 0) -> Text:
     from rdflib import URIRef
 
     def value(name: str) -> Any:
@@ -524,38 +534,52 @@ def _sentence(report: Any, shapes: Any, result: Any, depth: int = 0) -> tuple[st
     found = value("value")
     message = str(value("resultMessage") or "")
     name = _name(shapes, shape) if shape is not None else None
-    where_en = _shown(focus)
-    where_fr = _shown_fr(focus)
-    if path is not None:
-        what = f"“{name}” ({_short(path)})" if name else _short(path)
-        what_fr = f"« {name} » ({_short(path)})" if name else _short(path)
+    where = _shown(focus)
+    what: Text | str
+    if path is None:
+        # Translators: what a SHACL violation is about when it names no property: the node itself.
+        what = said("it")
+    elif name:
+        # Translators: a property of a credential, by its name in the EDC shapes and its short IRI.
+        what = said("“%(name)s” (%(path)s)", name=name, path=_short(path))
     else:
-        what, what_fr = "it", "il"
+        what = _short(path)
     minimum = shapes.value(shape, URIRef(f"{SH}minCount")) if shape is not None else None
     maximum = shapes.value(shape, URIRef(f"{SH}maxCount")) if shape is not None else None
     if component.endswith("MinCount"):
-        return (
-            f"{where_en}: {what} is missing (at least {minimum or 1} required).",
-            f"{where_fr} : {what_fr} manque (au moins {minimum or 1} requis).",
+        return said(
+            "%(where)s: %(what)s is missing (at least %(minimum)s required).",
+            where=where,
+            what=what,
+            minimum=str(minimum or 1),
         )
     if component.endswith("MaxCount"):
-        return (
-            f"{where_en}: {what} is given too many times (at most {maximum or 1}).",
-            f"{where_fr} : {what_fr} est donné trop de fois (au plus {maximum or 1}).",
+        return said(
+            "%(where)s: %(what)s is given too many times (at most %(maximum)s).",
+            where=where,
+            what=what,
+            maximum=str(maximum or 1),
         )
     detail = report.value(result, URIRef(f"{SH}detail"))
     if detail is not None and depth < 3:
-        inner_en, inner_fr = _sentence(report, shapes, detail, depth + 1)
-        return (
-            f"{where_en}: {what} ({_shown(found)}) does not meet its shape: {inner_en}",
-            f"{where_fr} : {what_fr} ({_shown_fr(found)}) n'est pas conforme à sa forme : {inner_fr}",
+        return said(
+            "%(where)s: %(what)s (%(value)s) does not meet its shape: %(detail)s",
+            where=where,
+            what=what,
+            value=_shown(found),
+            detail=_sentence(report, shapes, detail, depth + 1),
         )
-    shown = f" ({_shown(found)})" if found is not None else ""
-    shown_fr = f" ({_shown_fr(found)})" if found is not None else ""
-    return (
-        f"{where_en}: {what}{shown}: {message[:200] or component}.",
-        f"{where_fr} : {what_fr}{shown_fr} : {message[:200] or component} (message de pySHACL).",
-    )
+    # pySHACL's own message (English only) when the shapes say nothing better
+    reason = message[:200] or component
+    if found is not None:
+        return said(
+            "%(where)s: %(what)s (%(value)s): %(reason)s.",
+            where=where,
+            what=what,
+            value=_shown(found),
+            reason=reason,
+        )
+    return said("%(where)s: %(what)s: %(reason)s.", where=where, what=what, reason=reason)
 
 
 _default_lock = threading.Lock()

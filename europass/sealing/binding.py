@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from europass.credentials.model import AwardingBody, Credential
+from europass.words import Text, said
 
 from .report import Check, CheckStatus, SealInfo
 
@@ -72,8 +73,7 @@ class RegisteredBody:
 @dataclass(frozen=True)
 class Binding:
     status: CheckStatus
-    en: str
-    fr: str
+    text: Text
 
     @property
     def bound(self) -> bool:
@@ -88,11 +88,7 @@ def bind(credential: Credential, seal: SealInfo | None, registered: RegisteredBo
     body = credential.awarding_body
     name = _names(body)
     if seal is None:
-        return Binding(
-            CheckStatus.NOT_APPLICABLE,
-            "Not checked: the seal could not be read.",
-            "Non vérifié : le cachet n'a pas pu être lu.",
-        )
+        return Binding(CheckStatus.NOT_APPLICABLE, said("Not checked: the seal could not be read."))
     sealer = normalise_identifier(str(seal.certificate.get("organization_identifier") or ""))
     fingerprint = str(seal.certificate.get("sha256") or "").lower()
     claimed = claimed_identifiers(body)
@@ -100,24 +96,29 @@ def bind(credential: Credential, seal: SealInfo | None, registered: RegisteredBo
     if registered is not None and registered_certificate:
         return Binding(
             CheckStatus.PASSED,
-            f"Sealed by {name} itself: the register records this seal certificate as its own.",
-            f"Scellée par {name} lui-même : le registre enregistre ce certificat de cachet comme le sien.",
+            said(
+                "Sealed by %(name)s itself: the register records this seal certificate as its own.",
+                name=name,
+            ),
         )
     if not sealer:
         return Binding(
             CheckStatus.WARNING,
-            f"The seal certificate names no organisation identifier, so nothing proves that the seal is {name}'s "
-            "own: the credential may have been sealed by another organisation.",
-            f"Le certificat du cachet ne porte pas d'identifiant d'organisation : rien ne prouve que le cachet "
-            f"soit celui de {name} ; l'attestation a pu être scellée par un autre organisme.",
+            said(
+                "The seal certificate names no organisation identifier, so nothing proves that the seal is "
+                "%(name)s's own: the credential may have been sealed by another organisation.",
+                name=name,
+            ),
         )
     if not claimed:
         return Binding(
             CheckStatus.WARNING,
-            f"The credential gives no legal identifier for its awarding body ({name}): nothing ties the seal "
-            f"({sealer}) to it.",
-            f"L'attestation ne donne aucun identifiant légal pour son organisme ({name}) : rien ne relie le cachet "
-            f"({sealer}) à celui-ci.",
+            said(
+                "The credential gives no legal identifier for its awarding body (%(name)s): nothing ties the seal "
+                "(%(sealer)s) to it.",
+                name=name,
+                sealer=sealer,
+            ),
         )
     presenter = credential.presented_by
     if sealer not in claimed and presenter is not None and sealer in claimed_identifiers(presenter):
@@ -125,47 +126,69 @@ def bind(credential: Credential, seal: SealInfo | None, registered: RegisteredBo
         if registered is not None:
             return Binding(
                 CheckStatus.FAILED,
-                f"Sealed by {by} ({sealer}), which presents the credential, not by {registered.name}: the "
-                f"register records {registered.name}, and this seal is not one of its own.",
-                f"Scellée par {by} ({sealer}), qui présente l'attestation, et non par {registered.name} : le registre "
-                f"enregistre {registered.name}, et ce cachet n'est pas l'un des siens.",
+                said(
+                    "Sealed by %(by)s (%(sealer)s), which presents the credential, not by %(registered)s: the "
+                    "register records %(registered)s, and this seal is not one of its own.",
+                    by=by,
+                    sealer=sealer,
+                    registered=registered.name,
+                ),
             )
         return Binding(
             CheckStatus.WARNING,
-            f"Sealed by {by} ({sealer}), which presents the credential (a verifiable presentation), not by its "
-            f"awarding body {name}: the seal proves who presents it, not that {name} awarded it.",
-            f"Scellée par {by} ({sealer}), qui présente l'attestation (présentation vérifiable), et non par son "
-            f"organisme {name} : le cachet prouve qui la présente, pas que {name} l'a délivrée.",
+            said(
+                "Sealed by %(by)s (%(sealer)s), which presents the credential (a verifiable presentation), not by "
+                "its awarding body %(name)s: the seal proves who presents it, not that %(name)s awarded it.",
+                by=by,
+                sealer=sealer,
+                name=name,
+            ),
         )
     if sealer not in claimed:
-        shown = ", ".join(sorted(claimed))
         return Binding(
             CheckStatus.FAILED,
-            f"Sealed by another organisation: the seal certificate belongs to {sealer}, while the credential "
-            f"names {name} ({shown}) as its awarding body.",
-            f"Scellée par un autre organisme : le certificat du cachet appartient à {sealer}, alors que l'attestation "
-            f"désigne {name} ({shown}) comme organisme.",
+            said(
+                "Sealed by another organisation: the seal certificate belongs to %(sealer)s, while the credential "
+                "names %(name)s (%(identifiers)s) as its awarding body.",
+                sealer=sealer,
+                name=name,
+                identifiers=", ".join(sorted(claimed)),
+            ),
         )
     if registered is not None and sealer not in registered.identifiers():
         return Binding(
             CheckStatus.FAILED,
-            f"The seal ({sealer}) is not one the register records for {registered.name} "
-            f"({registered.legal_identifier}).",
-            f"Le cachet ({sealer}) n'est pas l'un de ceux que le registre enregistre pour {registered.name} "
-            f"({registered.legal_identifier}).",
+            said(
+                "The seal (%(sealer)s) is not one the register records for %(registered)s (%(identifier)s).",
+                sealer=sealer,
+                registered=registered.name,
+                identifier=registered.legal_identifier,
+            ),
+        )
+    if registered is not None:
+        return Binding(
+            CheckStatus.PASSED,
+            said(
+                "Sealed by the awarding body itself: the seal certificate's organisation identifier (%(sealer)s) "
+                "is %(name)s's, as the register records.",
+                sealer=sealer,
+                name=name,
+            ),
         )
     return Binding(
         CheckStatus.PASSED,
-        f"Sealed by the awarding body itself: the seal certificate's organisation identifier ({sealer}) is "
-        f"{name}'s" + (", as the register records." if registered is not None else "."),
-        f"Scellée par l'organisme lui-même : l'identifiant d'organisation du certificat ({sealer}) est celui de "
-        f"{name}" + (", comme l'enregistre le registre." if registered is not None else "."),
+        said(
+            "Sealed by the awarding body itself: the seal certificate's organisation identifier (%(sealer)s) is "
+            "%(name)s's.",
+            sealer=sealer,
+            name=name,
+        ),
     )
 
 
 def check(credential: Credential, seal: SealInfo | None, registered: RegisteredBody | None = None) -> Check:
     binding = bind(credential, seal, registered)
-    details: dict[str, object] = {
+    details: dict[str, Any] = {
         "awarding_body": credential.awarding_body.name.get("en") or credential.awarding_body.id,
         "awarding_body_identifiers": sorted(claimed_identifiers(credential.awarding_body)),
         "seal_organization_identifier": (seal.certificate.get("organization_identifier") if seal else None),
@@ -175,7 +198,7 @@ def check(credential: Credential, seal: SealInfo | None, registered: RegisteredB
         details["presenter_identifiers"] = sorted(claimed_identifiers(credential.presented_by))
     if registered is not None:
         details["register"] = {"name": registered.name, "legal_identifier": registered.legal_identifier}
-    return Check.of(CODE, binding.status, binding.en, binding.fr, **details)
+    return Check.of(CODE, binding.status, binding.text, **details)
 
 
 def other_awarding_bodies(credential: Credential) -> list[AwardingBody]:

@@ -14,6 +14,8 @@ from functools import lru_cache
 from asn1crypto import core
 from asn1crypto import x509 as asn1_x509
 
+from europass.words import said
+
 from .errors import SealingError
 
 QC_STATEMENTS_OID = "1.3.6.1.5.5.7.1.3"
@@ -56,8 +58,7 @@ def _asn1(cert_der: bytes) -> asn1_x509.Certificate:
     except Exception as error:
         raise SealingError(
             "bad_certificate",
-            f"A certificate could not be read ({type(error).__name__}).",
-            f"Un certificat n'a pas pu être lu ({type(error).__name__}).",
+            said("A certificate could not be read (%(error)s).", error=type(error).__name__),
         ) from None
 
 

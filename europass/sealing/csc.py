@@ -34,6 +34,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from europass.words import Text, said
+
 from .errors import SealingError
 from .keys import SealKey
 from .token_keys import TokenEcKey, TokenRsaKey
@@ -96,8 +98,8 @@ class CredentialInfo:
     scal: str
 
 
-def _error(code: str, en: str, fr: str) -> SealingError:
-    return SealingError(code, en, fr)
+def _error(code: str, text: Text) -> SealingError:
+    return SealingError(code, text)
 
 
 class RemoteRsaKey(TokenRsaKey):
@@ -133,15 +135,18 @@ class CscClient:
 
     # --- HTTP -------------------------------------------------------------------------------------------------
 
-    def _secret(self, name: str, what_en: str, what_fr: str) -> str:
+    def _secret(self, name: str, what: Text) -> str:
         value = os.environ.get(name, "") if name else ""
         if not value:
             raise _error(
                 "csc_secret_missing",
-                f"The {what_en} of the remote seal {self.name} is not available: set the environment variable "
-                f"{name or '(none named)'} for the workers.",
-                f"Le {what_fr} du cachet distant {self.name} n'est pas disponible : définissez la variable "
-                f"d'environnement {name or '(aucune nommée)'} pour les workers.",
+                said(
+                    "The %(what)s of the remote seal %(seal)s is not available: set the environment variable "
+                    "%(variable)s for the workers.",
+                    what=what,
+                    seal=self.name,
+                    variable=name or said("(none named)"),
+                ),
             )
         return value
 
@@ -159,19 +164,29 @@ class CscClient:
             if error.code >= 500:
                 raise _error(
                     "csc_unreachable",
-                    f"The remote signing service {self.name} is unavailable ({detail}).",
-                    f"Le service de signature distant {self.name} est indisponible ({detail}).",
+                    said(
+                        "The remote signing service %(service)s is unavailable (%(detail)s).",
+                        service=self.name,
+                        detail=detail,
+                    ),
                 ) from None
             raise _error(
                 "csc_refused",
-                f"The remote signing service {self.name} refused {endpoint}: {detail}.",
-                f"Le service de signature distant {self.name} a refusé {endpoint} : {detail}.",
+                said(
+                    "The remote signing service %(service)s refused %(endpoint)s: %(detail)s.",
+                    service=self.name,
+                    endpoint=endpoint,
+                    detail=detail,
+                ),
             ) from None
         except (OSError, TimeoutError) as error:
             raise _error(
                 "csc_unreachable",
-                f"The remote signing service {self.name} could not be reached ({type(error).__name__}).",
-                f"Le service de signature distant {self.name} n'a pas pu être joint ({type(error).__name__}).",
+                said(
+                    "The remote signing service %(service)s could not be reached (%(error)s).",
+                    service=self.name,
+                    error=type(error).__name__,
+                ),
             ) from None
         try:
             data = json.loads(answer or b"{}")
@@ -180,8 +195,11 @@ class CscClient:
         if not isinstance(data, dict):
             raise _error(
                 "csc_answer",
-                f"The remote signing service {self.name} answered {endpoint} with something that is not JSON.",
-                f"Le service de signature distant {self.name} a répondu à {endpoint} autre chose que du JSON.",
+                said(
+                    "The remote signing service %(service)s answered %(endpoint)s with something that is not JSON.",
+                    service=self.name,
+                    endpoint=endpoint,
+                ),
             )
         return data
 
@@ -189,7 +207,7 @@ class CscClient:
         with self._lock:
             if self._token is not None and not renew and self._token[1] > time.monotonic():
                 return self._token[0]
-            secret = self._secret(self.config.secret_env, "client secret", "secret client")
+            secret = self._secret(self.config.secret_env, said("client secret"))
             body = urllib.parse.urlencode(
                 {
                     "grant_type": "client_credentials",
@@ -202,16 +220,18 @@ class CscClient:
             except _Unauthorised as error:
                 raise _error(
                     "csc_client_refused",
-                    f"The remote signing service {self.name} refused the client {self.config.client_id}: {error}.",
-                    f"Le service de signature distant {self.name} a refusé le client {self.config.client_id} : "
-                    f"{error}.",
+                    said(
+                        "The remote signing service %(service)s refused the client %(client)s: %(detail)s.",
+                        service=self.name,
+                        client=self.config.client_id,
+                        detail=str(error),
+                    ),
                 ) from None
             token = str(data.get("access_token", ""))
             if not token:
                 raise _error(
                     "csc_answer",
-                    f"The remote signing service {self.name} gave no access token.",
-                    f"Le service de signature distant {self.name} n'a donné aucun jeton d'accès.",
+                    said("The remote signing service %(service)s gave no access token.", service=self.name),
                 )
             lifetime = float(data.get("expires_in", 3600) or 3600)
             self._token = (token, time.monotonic() + max(lifetime - 30, 1))
@@ -230,8 +250,11 @@ class CscClient:
                 continue  # the access token expired: a new one, once
         raise _error(
             "csc_client_refused",
-            f"The remote signing service {self.name} refused our access token for {endpoint}.",
-            f"Le service de signature distant {self.name} a refusé notre jeton d'accès pour {endpoint}.",
+            said(
+                "The remote signing service %(service)s refused our access token for %(endpoint)s.",
+                service=self.name,
+                endpoint=endpoint,
+            ),
         )
 
     # --- the API ----------------------------------------------------------------------------------------------
@@ -261,9 +284,11 @@ class CscClient:
         except (KeyError, IndexError, ValueError, TypeError):
             raise _error(
                 "csc_answer",
-                f"The remote signing service {self.name} gave no readable certificate for {self.config.credential_id}.",
-                f"Le service de signature distant {self.name} n'a donné aucun certificat lisible pour "
-                f"{self.config.credential_id}.",
+                said(
+                    "The remote signing service %(service)s gave no readable certificate for %(credential)s.",
+                    service=self.name,
+                    credential=self.config.credential_id,
+                ),
             ) from None
         self._info = info
         return info
@@ -277,11 +302,7 @@ class CscClient:
         elif isinstance(public, ec.EllipticCurvePublicKey):
             private = RemoteEcKey(public, self)
         else:
-            raise _error(
-                "csc_key_type",
-                "The remote credential's key is neither RSA nor ECDSA.",
-                "La clé du certificat distant n'est ni RSA ni ECDSA.",
-            )
+            raise _error("csc_key_type", said("The remote credential's key is neither RSA nor ECDSA."))
         return SealKey(private_key=private, certificate=info.certificate, chain=info.chain)
 
     def _authorize(self, hashes: list[str], hash_name: str) -> str:
@@ -292,13 +313,15 @@ class CscClient:
             "hashAlgorithmOID": HASH_OIDS[hash_name],
         }
         if self.config.pin_env:
-            payload["PIN"] = self._secret(self.config.pin_env, "PIN", "code PIN")
+            payload["PIN"] = self._secret(self.config.pin_env, said("PIN"))
         sad = str(self.post("credentials/authorize", payload).get("SAD", ""))
         if not sad:
             raise _error(
                 "csc_answer",
-                f"The remote signing service {self.name} gave no signature activation data.",
-                f"Le service de signature distant {self.name} n'a donné aucune donnée d'activation de signature.",
+                said(
+                    "The remote signing service %(service)s gave no signature activation data.",
+                    service=self.name,
+                ),
             )
         return sad
 
@@ -311,14 +334,16 @@ class CscClient:
             "OTP": otp,
         }
         if self.config.pin_env:
-            payload["PIN"] = self._secret(self.config.pin_env, "PIN", "code PIN")
+            payload["PIN"] = self._secret(self.config.pin_env, said("PIN"))
         data = self.post("credentials/authorize", payload)
         sad = str(data.get("SAD", ""))
         if not sad:
             raise _error(
                 "csc_answer",
-                f"The remote signing service {self.name} gave no signature activation data.",
-                f"Le service de signature distant {self.name} n'a donné aucune donnée d'activation de signature.",
+                said(
+                    "The remote signing service %(service)s gave no signature activation data.",
+                    service=self.name,
+                ),
             )
         return sad, int(data.get("expiresIn", 3600) or 3600)
 
@@ -329,9 +354,7 @@ class CscClient:
         authorised by a person's one-time password) no authorisation is asked: an expired one raises
         ``csc_authorisation_expired``."""
         if hash_name not in HASH_OIDS:
-            raise _error(
-                "csc_hash", f"Unsupported hash {hash_name}.", f"Hachage {hash_name} non pris en charge."
-            )
+            raise _error("csc_hash", said("Unsupported hash %(hash)s.", hash=hash_name))
         info = self.info()
         is_ec = isinstance(info.certificate.public_key(), ec.EllipticCurvePublicKey)
         sign_oid = (ECDSA_OIDS if is_ec else RSA_OIDS)[hash_name]
@@ -345,10 +368,11 @@ class CscClient:
                 if given is None and self.config.otp:
                     raise _error(
                         "csc_authorisation_needed",
-                        f"The remote seal {self.name} needs a one-time password for this batch: enter it on the "
-                        "batch page.",
-                        f"Le cachet distant {self.name} demande un mot de passe à usage unique pour ce lot : "
-                        "saisissez-le sur la page du lot.",
+                        said(
+                            "The remote seal %(seal)s needs a one-time password for this batch: enter it on the "
+                            "batch page.",
+                            seal=self.name,
+                        ),
                     )
                 activation = given if given is not None else self._authorize(part, hash_name)
                 try:
@@ -367,10 +391,11 @@ class CscClient:
                     if expired and given is not None:
                         raise _error(
                             "csc_authorisation_expired",
-                            f"The authorisation of the remote seal {self.name} for this batch expired or is used "
-                            "up: enter a new one-time password on the batch page.",
-                            f"L'autorisation du cachet distant {self.name} pour ce lot a expiré ou est épuisée : "
-                            "saisissez un nouveau mot de passe à usage unique sur la page du lot.",
+                            said(
+                                "The authorisation of the remote seal %(seal)s for this batch expired or is used "
+                                "up: enter a new one-time password on the batch page.",
+                                seal=self.name,
+                            ),
                         ) from None
                     if attempt == 1 and expired:
                         continue  # the authorisation expired between the two calls: authorise again
@@ -380,10 +405,13 @@ class CscClient:
             if not isinstance(values, list) or len(values) != len(part):
                 raise _error(
                     "csc_answer",
-                    f"The remote signing service {self.name} returned {len(values or [])} signatures for "
-                    f"{len(part)} hashes.",
-                    f"Le service de signature distant {self.name} a renvoyé {len(values or [])} signatures pour "
-                    f"{len(part)} empreintes.",
+                    said(
+                        "The remote signing service %(service)s returned %(returned)s signatures for %(hashes)s "
+                        "hashes.",
+                        service=self.name,
+                        returned=len(values or []),
+                        hashes=len(part),
+                    ),
                 )
             for value in values:
                 raw = base64.b64decode(str(value))

@@ -25,6 +25,7 @@ from asn1crypto import x509 as asn1_x509
 
 from europass.credentials.errors import CredentialError
 from europass.credentials.model import Credential
+from europass.words import Text, joined, said
 
 from . import binding, revocation
 from .certificates import qc_statements, summarize
@@ -46,7 +47,9 @@ class Document:
     """What a reader made of the bytes. The callables are run by the engine, each under its own check."""
 
     format: str  # "elm2-xml" | "edc3-jsonld"
-    described: tuple[str, str]  # what it is, in English and French ("Europass credential XML (ELM v2)")
+    # What it is, said when it reads well: "Safe, well-formed Europass credential XML (ELM v2)." (one sentence per
+    # format, so that each language can agree it with what the document is).
+    described: Text
     schema: Callable[[], Check]
     seal: Callable[[], SealEvidence]  # raises SealRefused
     credential: Callable[[], Credential]  # raises CredentialError; only called once the seal is intact
@@ -84,24 +87,36 @@ class Context:
     seal: SealInfo | None = None
 
 
-def _na(code: str, en: str, fr: str) -> Check:
-    return Check.of(code, CheckStatus.NOT_APPLICABLE, en, fr)
+def _na(code: str, text: Text) -> Check:
+    return Check.of(code, CheckStatus.NOT_APPLICABLE, text)
+
+
+def _day(moment: dt.date) -> Text:
+    """A day as the reader's language writes it (2025-03-31 in English, 31/03/2025 in French)."""
+    # Translators: a date; write year, month and day in your language's order and separators.
+    return said("%(year)s-%(month)s-%(day)s", year=f"{moment:%Y}", month=f"{moment:%m}", day=f"{moment:%d}")
+
+
+def _minute(moment: dt.datetime) -> Text:
+    """A day and a time as the reader's language writes them (2025-03-31 14:05, 31/03/2025 14:05)."""
+    # Translators: a date and a time (hours:minutes); write them in your language's order and separators.
+    return said(
+        "%(year)s-%(month)s-%(day)s %(time)s",
+        year=f"{moment:%Y}",
+        month=f"{moment:%m}",
+        day=f"{moment:%d}",
+        time=f"{moment:%H:%M}",
+    )
 
 
 def _not_read(code: str) -> Check:
-    return _na(
-        code, "Not checked: the document could not be read.", "Non vérifié : le document n'a pas pu être lu."
-    )
+    return _na(code, said("Not checked: the document could not be read."))
 
 
 def _content_untrusted(code: str, ctx: Context) -> Check:
     if ctx.refused is None:
         return _not_read(code)
-    return _na(
-        code,
-        "Not judged: without an intact seal, nothing in the credential can be trusted.",
-        "Non évalué : sans cachet intact, rien dans l'attestation n'est digne de confiance.",
-    )
+    return _na(code, said("Not judged: without an intact seal, nothing in the credential can be trusted."))
 
 
 # --- the checks, in the report's order -------------------------------------------------------------------------
@@ -121,17 +136,18 @@ def check_seal_intact(ctx: Context) -> Check:
         evidence = document.seal()
     except SealRefused as refused:
         ctx.refused = refused
-        return Check.of("seal_intact", CheckStatus.FAILED, refused.en, refused.fr, **refused.details)
+        return Check("seal_intact", CheckStatus.FAILED, refused.text, dict(refused.details))
     try:
         credential = document.credential()
     except CredentialError as error:
-        ctx.refused = SealRefused(error.messages["en"], error.messages["fr"])
+        ctx.refused = SealRefused(error.text)
         return Check.of(
             "seal_intact",
             CheckStatus.FAILED,
-            "The seal is intact, but what it seals is not a readable credential: " + error.messages["en"],
-            "Le cachet est intact, mais ce qu'il scelle n'est pas une attestation lisible : "
-            + error.messages["fr"],
+            said(
+                "The seal is intact, but what it seals is not a readable credential: %(reason)s",
+                reason=error.text,
+            ),
             reason=error.code,
         )
     evidence = _trusted_time(ctx, evidence)
@@ -140,12 +156,11 @@ def check_seal_intact(ctx: Context) -> Check:
         ctx.certificate = summarize(evidence.certificate_der).to_json()
         sealed_by = ctx.certificate.get("subject")
     except SealingError as error:
-        ctx.certificate, sealed_by = {"error": error.messages["en"]}, None
+        ctx.certificate, sealed_by = {"error": error.text}, None
     return Check.of(
         "seal_intact",
         CheckStatus.PASSED,
-        "The seal is intact: the credential has not been changed since it was sealed.",
-        "Le cachet est intact : l'attestation n'a pas été modifiée depuis qu'elle a été scellée.",
+        said("The seal is intact: the credential has not been changed since it was sealed."),
         sealed_by=sealed_by,
         seal_format=evidence.format,
         signing_time=evidence.signing_time,
@@ -153,7 +168,7 @@ def check_seal_intact(ctx: Context) -> Check:
         time_source=evidence.time_source,
         timestamp_authority=evidence.timestamp_authority,
         algorithm=evidence.algorithm,
-        notes=[{"en": n.en, "fr": n.fr} for n in evidence.notes] or None,
+        notes=[note.text for note in evidence.notes] or None,
     )
 
 
@@ -180,11 +195,12 @@ def _trusted_time(ctx: Context, evidence: SealEvidence) -> SealEvidence:
         notes=[
             *evidence.notes,
             Note(
-                f"The time-stamp's authority ({name}) is not trusted here: the time it states "
-                f"({stamp_time:%Y-%m-%d %H:%M} UTC) is not proven, and the time the seal claims is used instead.",
-                f"L'autorité d'horodatage ({name}) n'est pas de confiance ici : l'heure qu'elle indique "
-                f"({stamp_time:%d/%m/%Y %H:%M} UTC) n'est pas prouvée, et l'heure que déclare le cachet est "
-                "retenue.",
+                said(
+                    "The time-stamp's authority (%(name)s) is not trusted here: the time it states "
+                    "(%(time)s UTC) is not proven, and the time the seal claims is used instead.",
+                    name=name,
+                    time=_minute(stamp_time),
+                )
             ),
         ],
     )
@@ -223,8 +239,7 @@ def check_certificate_trusted(ctx: Context) -> Check:
             return _not_read("certificate_trusted")
         return _na(
             "certificate_trusted",
-            "Not judged: the seal is not intact, so its certificate proves nothing.",
-            "Non évalué : le cachet n'est pas intact, son certificat ne prouve donc rien.",
+            said("Not judged: the seal is not intact, so its certificate proves nothing."),
         )
     details = ctx.certificate
     if not _key_usage_ok(evidence.certificate_der):
@@ -232,8 +247,7 @@ def check_certificate_trusted(ctx: Context) -> Check:
         return Check.of(
             "certificate_trusted",
             CheckStatus.FAILED,
-            "The seal certificate may not be used for seals (key usage).",
-            "Le certificat du cachet ne peut pas servir de cachet (usage de la clé).",
+            said("The seal certificate may not be used for seals (key usage)."),
             certificate=details,
         )
     moment = evidence.moment or ctx.now
@@ -250,36 +264,41 @@ def check_certificate_trusted(ctx: Context) -> Check:
         return Check.of(
             "certificate_trusted",
             CheckStatus.FAILED,
-            path.reason("en"),
-            path.reason("fr"),
+            path.text or said("The certificate path is not valid."),
             certificate=details,
             judged_at=moment,
             revocation=status,
         )
     at = f"{moment:%Y-%m-%d %H:%M} UTC"
-    en = f"The seal certificate was valid and trusted at the signing time ({at}"
-    fr = f"Le certificat du cachet était valide et de confiance au moment de la signature ({at}"
     proven = evidence.time_source == "timestamp"
-    if proven:
-        en, fr = en + ", proven by a time-stamp)", fr + ", prouvé par un horodatage)"
-    else:
-        en, fr = (
-            en + ", as claimed by the seal: no time-stamp proves it)",
-            fr + ", déclaré par le cachet : aucun horodatage ne le prouve)",
+    if proven and path.expired_since:
+        valid = said(
+            "The seal certificate was valid and trusted at the signing time (%(at)s, proven by a time-stamp); "
+            "it has expired since, which does not affect credentials sealed before.",
+            at=at,
         )
-    if path.expired_since:
-        en += "; it has expired since, which does not affect credentials sealed before."
-        fr += " ; il a expiré depuis, ce qui n'affecte pas les attestations scellées auparavant."
+    elif proven:
+        valid = said(
+            "The seal certificate was valid and trusted at the signing time (%(at)s, proven by a time-stamp).",
+            at=at,
+        )
+    elif path.expired_since:
+        valid = said(
+            "The seal certificate was valid and trusted at the signing time (%(at)s, as claimed by the seal: "
+            "no time-stamp proves it); it has expired since, which does not affect credentials sealed before.",
+            at=at,
+        )
     else:
-        en, fr = en + ".", fr + "."
-    how_en, how_fr = REVOCATION_SOURCES[status]
-    en, fr = f"{en} {how_en}", f"{fr} {how_fr}"
+        valid = said(
+            "The seal certificate was valid and trusted at the signing time (%(at)s, as claimed by the seal: "
+            "no time-stamp proves it).",
+            at=at,
+        )
     fine = (proven or not path.expired_since) and status != "unavailable"
     return Check.of(
         "certificate_trusted",
         CheckStatus.PASSED if fine else CheckStatus.WARNING,
-        en,
-        fr,
+        joined([valid, REVOCATION_SOURCES[status]]),
         certificate=details,
         anchor=path.anchor.name if path.anchor else None,
         path=list(path.path),
@@ -315,16 +334,15 @@ def check_seal_qualified(ctx: Context) -> Check:
         return _content_untrusted("seal_qualified", ctx)
     if level == "untrusted":
         return _na(
-            "seal_qualified",
-            "The seal's level cannot be judged: its certificate is not trusted.",
-            "Le niveau du cachet ne peut être établi : son certificat n'est pas de confiance.",
+            "seal_qualified", said("The seal's level cannot be judged: its certificate is not trusted.")
         )
     if level == "qualified":
         return Check.of(
             "seal_qualified",
             CheckStatus.PASSED,
-            "Qualified electronic seal (eIDAS): qualified certificate for seals from a qualified trust service.",
-            "Cachet électronique qualifié (eIDAS) : certificat qualifié de cachet émis par un prestataire qualifié.",
+            said(
+                "Qualified electronic seal (eIDAS): qualified certificate for seals from a qualified trust service."
+            ),
             qc_types=list(qc.qc_types) if qc else [],
             sscd=bool(qc and qc.sscd),
         )
@@ -332,18 +350,12 @@ def check_seal_qualified(ctx: Context) -> Check:
     return Check.of(
         "seal_qualified",
         CheckStatus.WARNING,
-        "Advanced electronic seal: trusted, but not a qualified seal"
-        + (
-            " (the certificate claims to be qualified, but its authority is not on a trusted list here)."
-            if claims
-            else "."
-        ),
-        "Cachet électronique avancé : de confiance, mais non qualifié"
-        + (
-            " (le certificat se dit qualifié, mais son autorité ne figure pas sur une liste de confiance ici)."
-            if claims
-            else "."
-        ),
+        said(
+            "Advanced electronic seal: trusted, but not a qualified seal (the certificate claims to be qualified, "
+            "but its authority is not on a trusted list here)."
+        )
+        if claims
+        else said("Advanced electronic seal: trusted, but not a qualified seal."),
         qc_claimed=claims,
     )
 
@@ -362,28 +374,24 @@ def check_not_expired(ctx: Context) -> Check:
         return Check.of(
             "not_expired",
             CheckStatus.FAILED,
-            f"The credential expired on {credential.valid_until:%Y-%m-%d}.",
-            f"L'attestation a expiré le {credential.valid_until:%d/%m/%Y}.",
+            said("The credential expired on %(day)s.", day=_day(credential.valid_until)),
             valid_until=credential.valid_until,
         )
     if credential.valid_until:
         return Check.of(
             "not_expired",
             CheckStatus.PASSED,
-            f"The credential is valid until {credential.valid_until:%Y-%m-%d}.",
-            f"L'attestation est valable jusqu'au {credential.valid_until:%d/%m/%Y}.",
+            said("The credential is valid until %(day)s.", day=_day(credential.valid_until)),
             valid_until=credential.valid_until,
         )
-    return Check.of(
-        "not_expired", CheckStatus.PASSED, "The credential does not expire.", "L'attestation n'expire pas."
-    )
+    return Check.of("not_expired", CheckStatus.PASSED, said("The credential does not expire."))
 
 
-def _unchecked(code: str, en: str, fr: str) -> Callable[[Context], Check]:
+def _unchecked(code: str, text: Text) -> Callable[[Context], Check]:
     """A check the engine cannot judge alone (it needs a register): the caller's extra checks replace it."""
 
     def check(ctx: Context) -> Check:
-        return _na(code, en, fr) if ctx.credential is not None else _content_untrusted(code, ctx)
+        return _na(code, text) if ctx.credential is not None else _content_untrusted(code, ctx)
 
     return check
 
@@ -395,37 +403,20 @@ CHECKS: tuple[tuple[str, Callable[[Context], Check]], ...] = (
     ("seal_qualified", check_seal_qualified),
     ("sealer_is_issuer", check_sealer_is_issuer),
     ("not_expired", check_not_expired),
-    (
-        "not_revoked",
-        _unchecked(
-            "not_revoked", "Revocation status not checked here.", "Statut de révocation non vérifié ici."
-        ),
-    ),
+    ("not_revoked", _unchecked("not_revoked", said("Revocation status not checked here."))),
     (
         "issuer_accredited",
-        _unchecked(
-            "issuer_accredited",
-            "Accreditation not checked here (no register).",
-            "Habilitation non vérifiée ici (pas de registre).",
-        ),
+        _unchecked("issuer_accredited", said("Accreditation not checked here (no register).")),
     ),
     (
         "qualification_registered",
-        _unchecked(
-            "qualification_registered",
-            "Qualification not checked against a register here.",
-            "Certification non confrontée à un registre ici.",
-        ),
+        _unchecked("qualification_registered", said("Qualification not checked against a register here.")),
     ),
 )
 
 
 def _not_judged(code: str) -> Check:
-    return _na(
-        code,
-        "Could not be judged: the document holds content this check cannot read.",
-        "N'a pas pu être évalué : le document contient des données que ce contrôle ne sait pas lire.",
-    )
+    return _na(code, said("Could not be judged: the document holds content this check cannot read."))
 
 
 # --- the engine ------------------------------------------------------------------------------------------------
@@ -437,20 +428,14 @@ def _read(data: bytes, readers: Sequence[Reader], options: Options) -> tuple[Doc
         return None, Check.of(
             "well_formed",
             CheckStatus.FAILED,
-            "This is not a credential format this verifier reads (Europass XML, or EDC 3 JSON-LD).",
-            "Ce n'est pas un format d'attestation que ce vérificateur lit (XML Europass, ou JSON-LD EDC 3).",
+            said("This is not a credential format this verifier reads (Europass XML, or EDC 3 JSON-LD)."),
             reason="unknown_format",
         )
     try:
         document = reader.read(data, options)
     except CredentialError as error:
-        return None, Check.of(
-            "well_formed", CheckStatus.FAILED, error.messages["en"], error.messages["fr"], reason=error.code
-        )
-    en, fr = document.described
-    return document, Check.of(
-        "well_formed", CheckStatus.PASSED, f"Safe, well-formed {en}.", f"{fr} sûr et bien formé."
-    )
+        return None, Check.of("well_formed", CheckStatus.FAILED, error.text, reason=error.code)
+    return document, Check.of("well_formed", CheckStatus.PASSED, document.described)
 
 
 def run(
@@ -472,8 +457,7 @@ def run(
         checks["well_formed"] = Check.of(
             "well_formed",
             CheckStatus.FAILED,
-            "The document could not be read (unexpected content).",
-            "Le document n'a pas pu être lu (contenu inattendu).",
+            said("The document could not be read (unexpected content)."),
         )
     for code, check in CHECKS:
         try:
@@ -484,8 +468,7 @@ def run(
                 Check.of(
                     code,
                     CheckStatus.FAILED,
-                    "The seal could not be verified (unexpected content).",
-                    "Le cachet n'a pas pu être vérifié (contenu inattendu).",
+                    said("The seal could not be verified (unexpected content)."),
                 )
                 if code == "seal_intact"
                 else _not_judged(code)
@@ -503,21 +486,12 @@ def run(
     return VerificationReport(tuple(ordered), credential=ctx.credential, seal=ctx.seal)
 
 
-REVOCATION_SOURCES = {  # how the seal certificate's revocation status was known: (English, French)
-    "seal": (
-        "Not revoked, according to the OCSP / CRL data the seal carries.",
-        "Non révoqué, selon les données OCSP / LCR que porte le cachet.",
-    ),
-    "fetched": (
-        "Not revoked, according to its certificate authority (asked just now).",
-        "Non révoqué, selon son autorité de certification (interrogée à l'instant).",
-    ),
-    "none_published": (
-        "Its authority publishes no revocation service for it.",
-        "Son autorité ne publie aucun service de révocation pour lui.",
-    ),
-    "unavailable": (
-        "Whether it has been revoked could not be checked: its authority's CRL / OCSP service could not be reached.",
-        "Sa révocation n'a pas pu être vérifiée : le service LCR / OCSP de son autorité est injoignable.",
+REVOCATION_SOURCES: dict[str, Text] = {  # how the seal certificate's revocation status was known
+    "seal": said("Not revoked, according to the OCSP / CRL data the seal carries."),
+    "fetched": said("Not revoked, according to its certificate authority (asked just now)."),
+    "none_published": said("Its authority publishes no revocation service for it."),
+    "unavailable": said(
+        "Whether it has been revoked could not be checked: its authority's CRL / OCSP service could not be "
+        "reached."
     ),
 }

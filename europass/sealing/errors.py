@@ -1,13 +1,16 @@
-"""Errors of the sealing core: a stable code and a sentence in English and French."""
+"""Errors of the sealing core: a stable code and a sentence (a ``Text``, translated when shown)."""
 
 from __future__ import annotations
 
+from europass.words import Text
+
 
 class SealingError(Exception):
-    def __init__(self, code: str, en: str, fr: str) -> None:
-        super().__init__(en)
+    def __init__(self, code: str, text: Text) -> None:
+        self.text = text
+        super().__init__(self.text.shown("en"))
         self.code = code
-        self.messages = {"en": en, "fr": fr}
 
-    def message(self, lang: str = "en") -> str:
-        return self.messages.get(lang[:2], self.messages["en"])
+    def message(self, lang: str | None = None) -> str:
+        """The sentence in ``lang``; the active language when None."""
+        return self.text.shown(lang)

@@ -3,7 +3,7 @@
 A seal module (XAdES for ELM v2 XML, JAdES for EDC 3 JSON-LD, and whatever comes next) checks the cryptography of
 its own format and hands the rest of the verifier a ``SealEvidence``: the seal certificate, the certificates and
 revocation data the seal carries, the claimed and the proven signing time. It raises ``SealRefused`` (with a
-sentence in English and French) when the seal is broken or not acceptable. Everything after that (certificate path,
+sentence for people, translated when shown) when the seal is broken or not acceptable. Everything after that (certificate path,
 qualified level, sealer-is-issuer, revocation) is format-neutral and lives in the engine.
 """
 
@@ -12,21 +12,26 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from europass.words import Text
+
 
 class SealRefused(Exception):
     """The seal is missing, broken, or built in a way that is not accepted. ``details`` go into the report."""
 
-    def __init__(self, en: str, fr: str, **details: object) -> None:
-        super().__init__(en)
-        self.en, self.fr, self.details = en, fr, details
+    def __init__(self, text: Text, **details: object) -> None:
+        self.text = text
+        super().__init__(self.text.shown("en"))
+        self.details = details
 
 
 @dataclass(frozen=True)
 class Note:
-    """A remark on something in the seal that was skipped, in English and French (e.g. an unreadable CRL)."""
+    """A remark on something in the seal that was skipped (e.g. an unreadable CRL), translated when shown."""
 
-    en: str
-    fr: str
+    text: Text
+
+    def shown(self, lang: str | None = None) -> str:
+        return self.text.shown(lang)
 
 
 @dataclass

@@ -54,6 +54,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from europass.words import Text, said, said_n
+
 from .certificates import summarize
 from .errors import SealingError
 from .evidence import Note, SealEvidence, SealRefused
@@ -126,8 +128,7 @@ def verify_jades(document: bytes | str | Mapping[str, Any]) -> JadesSeal:
     except Exception as error:  # the promise: only SealRefused escapes
         log.exception("JAdES seal: unexpected content")
         raise SealRefused(
-            "The seal could not be read (unexpected content).",
-            "Le cachet n'a pas pu être lu (contenu inattendu).",
+            said("The seal could not be read (unexpected content)."),
             reason="unexpected",
             error=type(error).__name__,
         ) from None
@@ -136,8 +137,8 @@ def verify_jades(document: bytes | str | Mapping[str, Any]) -> JadesSeal:
 # --- reading ----------------------------------------------------------------------------------------------------
 
 
-def _refuse(reason: str, en: str, fr: str, **details: object) -> NoReturn:
-    raise SealRefused(en, fr, reason=reason, **details)
+def _refuse(reason: str, text: Text, **details: Any) -> NoReturn:
+    raise SealRefused(text, reason=reason, **details)
 
 
 class _Repeated(ValueError):
@@ -167,7 +168,7 @@ def _depth_within(value: Any, limit: int) -> bool:
     return True
 
 
-def _json(text: str, what: tuple[str, str], data: bytes | None = None) -> Any:
+def _json(text: str, what: Text, data: bytes | None = None) -> Any:
     """Strict JSON within the limits: no repeated names, no NaN, bounded containers and nesting. Deep nesting
     stops the C parser at the interpreter's recursion limit, then the depth is measured; a text over
     ``COUNTED_BYTES`` has its objects and arrays counted first, so that no input builds millions of them. ``data``:
@@ -178,26 +179,24 @@ def _json(text: str, what: tuple[str, str], data: bytes | None = None) -> Any:
         if _containers(outside) > MAX_CONTAINERS:
             _refuse(
                 "json_too_complex",
-                f"The {what[0]} has too many JSON objects and arrays (more than {MAX_CONTAINERS}).",
-                f"{what[1]} contient trop d'objets et de tableaux JSON (plus de {MAX_CONTAINERS}).",
+                said(
+                    "%(what)s has too many JSON objects and arrays (more than %(limit)s).",
+                    what=what,
+                    limit=MAX_CONTAINERS,
+                ),
             )
     try:
         value = json.loads(text, object_pairs_hook=_object, parse_constant=_constant)
     except _Repeated:
         _refuse(
             "json_repeated_name",
-            f"The {what[0]} repeats a member name: refused (it could be read in two ways).",
-            f"{what[1]} répète un nom de membre : refusé (il pourrait être lu de deux façons).",
+            said("%(what)s repeats a member name: refused (it could be read in two ways).", what=what),
         )
     except RecursionError:
         value = None
         _too_deep(what)
     except ValueError as error:
-        _refuse(
-            "json_invalid",
-            f"The {what[0]} is not valid JSON ({error}).",
-            f"{what[1]} n'est pas du JSON valide ({error}).",
-        )
+        _refuse("json_invalid", said("%(what)s is not valid JSON (%(error)s).", what=what, error=str(error)))
     if not _depth_within(value, MAX_DEPTH):
         _too_deep(what)
     return value
@@ -209,17 +208,16 @@ def _containers(text: str | bytes) -> int:
     return text.count("[") + text.count("{")
 
 
-def _too_deep(what: tuple[str, str]) -> NoReturn:
+def _too_deep(what: Text) -> NoReturn:
     _refuse(
         "json_too_deep",
-        f"The {what[0]} is nested more than {MAX_DEPTH} levels deep.",
-        f"{what[1]} est imbriqué sur plus de {MAX_DEPTH} niveaux.",
+        said("%(what)s is nested more than %(limit)s levels deep.", what=what, limit=MAX_DEPTH),
     )
 
 
-_DOCUMENT = ("document", "Le document")
-_PROTECTED = ("protected header of the seal", "L'en-tête protégé du cachet")
-_ENTRY = ("etsiU entry", "L'entrée etsiU")
+_DOCUMENT = said("The document")
+_PROTECTED = said("The protected header of the seal")
+_ENTRY = said("The etsiU entry")
 
 
 def _load(document: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
@@ -235,7 +233,7 @@ def _load(document: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            _refuse("not_utf8", "The document is not UTF-8 text.", "Le document n'est pas un texte UTF-8.")
+            _refuse("not_utf8", said("The document is not UTF-8 text."))
     elif isinstance(document, str):
         if len(document) > MAX_BYTES:
             _too_big(len(document))
@@ -251,18 +249,13 @@ def _load(document: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
 def _too_big(size: int) -> NoReturn:
     _refuse(
         "too_big",
-        f"The document is too large ({size} bytes; at most {MAX_BYTES}).",
-        f"Le document est trop volumineux ({size} octets ; au plus {MAX_BYTES}).",
+        said("The document is too large (%(size)s bytes; at most %(limit)s).", size=size, limit=MAX_BYTES),
         size=size,
     )
 
 
 def _not_jws() -> NoReturn:
-    _refuse(
-        "not_jws",
-        "The document is not a JAdES seal (a JWS in the JSON serialization).",
-        "Le document n'est pas un cachet JAdES (une JWS en sérialisation JSON).",
-    )
+    _refuse("not_jws", said("The document is not a JAdES seal (a JWS in the JSON serialization)."))
 
 
 def _b64url(text: object) -> bytes:
@@ -324,15 +317,17 @@ def _parts(document: Mapping[str, Any]) -> _Parts:
         if any(name in document for name in ("protected", "header", "signature")):
             _refuse(
                 "mixed_serialization",
-                "The seal mixes the general and the flattened JWS serializations: refused.",
-                "Le cachet mêle les sérialisations JWS générale et aplatie : refusé.",
+                said("The seal mixes the general and the flattened JWS serializations: refused."),
             )
         signatures = document["signatures"]
         if len(signatures) != 1:
             _refuse(
                 "signature_count",
-                f"The document carries {len(signatures)} signatures; a Europass seal is exactly one: refused.",
-                f"Le document porte {len(signatures)} signatures ; un cachet Europass en est exactement une : refusé.",
+                said_n(
+                    "The document carries %(count)s signature; a Europass seal is exactly one: refused.",
+                    "The document carries %(count)s signatures; a Europass seal is exactly one: refused.",
+                    len(signatures),
+                ),
                 signatures=len(signatures),
             )
         signature = signatures[0]
@@ -340,11 +335,7 @@ def _parts(document: Mapping[str, Any]) -> _Parts:
         signature = document
     payload = document.get("payload")
     if payload is None:
-        _refuse(
-            "detached",
-            "The seal does not carry what it seals (detached payload): refused.",
-            "Le cachet ne contient pas ce qu'il scelle (contenu détaché) : refusé.",
-        )
+        _refuse("detached", said("The seal does not carry what it seals (detached payload): refused."))
     protected = signature.get("protected") if isinstance(signature, Mapping) else None
     value = signature.get("signature") if isinstance(signature, Mapping) else None
     unprotected = signature.get("header", {}) if isinstance(signature, Mapping) else None
@@ -356,9 +347,7 @@ def _parts(document: Mapping[str, Any]) -> _Parts:
         or not isinstance(unprotected, Mapping)
     ):
         _refuse(
-            "malformed",
-            "The seal is not a well-formed JWS (payload, protected header, signature).",
-            "Le cachet n'est pas une JWS bien formée (contenu, en-tête protégé, signature).",
+            "malformed", said("The seal is not a well-formed JWS (payload, protected header, signature).")
         )
     return _Parts(payload=payload, protected=protected, signature=value, unprotected=unprotected)
 
@@ -368,17 +357,11 @@ def _protected_header(parts: _Parts) -> dict[str, Any]:
         text = _b64url(parts.protected).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         _refuse(
-            "protected_unreadable",
-            "The protected header of the seal is not base64url-encoded UTF-8.",
-            "L'en-tête protégé du cachet n'est pas de l'UTF-8 encodé en base64url.",
+            "protected_unreadable", said("The protected header of the seal is not base64url-encoded UTF-8.")
         )
     header = _json(text, _PROTECTED)
     if not isinstance(header, dict):
-        _refuse(
-            "protected_unreadable",
-            "The protected header of the seal is not a JSON object.",
-            "L'en-tête protégé du cachet n'est pas un objet JSON.",
-        )
+        _refuse("protected_unreadable", said("The protected header of the seal is not a JSON object."))
     return header
 
 
@@ -388,8 +371,10 @@ def _check_header(header: dict[str, Any], unprotected: Mapping[str, Any], notes:
     if alg not in ALGORITHMS:
         _refuse(
             "algorithm",
-            f"The seal's algorithm ({alg!s:.40}) is not accepted (RSA, RSA-PSS or ECDSA with SHA-2 only).",
-            f"L'algorithme du cachet ({alg!s:.40}) n'est pas accepté (RSA, RSA-PSS ou ECDSA avec SHA-2 seulement).",
+            said(
+                "The seal's algorithm (%(algorithm)s) is not accepted (RSA, RSA-PSS or ECDSA with SHA-2 only).",
+                algorithm=str(alg)[:40],
+            ),
             algorithm=str(alg)[:40],
         )
     critical: list[str] = []
@@ -401,62 +386,61 @@ def _check_header(header: dict[str, Any], unprotected: Mapping[str, Any], notes:
             or not all(isinstance(name, str) for name in crit)
             or len(set(crit)) != len(crit)
         ):
-            _refuse(
-                "crit_malformed",
-                "The seal's list of critical parameters (crit) is malformed.",
-                "La liste des paramètres critiques du cachet (crit) est mal formée.",
-            )
+            _refuse("crit_malformed", said("The seal's list of critical parameters (crit) is malformed."))
         critical = crit
     for name in critical:
         if name in _JWS_NAMES or name not in header:
             _refuse(
                 "crit_malformed",
-                f"The seal declares “{name:.40}” critical, which it may not (absent or a standard parameter).",
-                f"Le cachet déclare « {name:.40} » critique, ce qu'il ne peut pas (absent ou paramètre standard).",
+                said(
+                    "The seal declares “%(member)s” critical, which it may not (absent or a standard parameter).",
+                    member=name[:40],
+                ),
                 member=name[:40],
             )
         if name not in UNDERSTOOD_CRITICAL:
             _refuse(
                 "crit_unknown",
-                f"The seal requires the parameter “{name:.40}” to be understood, and it is not here: refused.",
-                f"Le cachet exige que le paramètre « {name:.40} » soit compris, et il ne l'est pas ici : refusé.",
+                said(
+                    "The seal requires the parameter “%(member)s” to be understood, and it is not here: refused.",
+                    member=name[:40],
+                ),
                 member=name[:40],
             )
     b64 = header.get("b64", True)
     if not isinstance(b64, bool) or ("b64" in header and "b64" not in critical):
         _refuse(
             "b64_malformed",
-            "The seal's b64 parameter is malformed (a boolean, listed in crit: RFC 7797).",
-            "Le paramètre b64 du cachet est mal formé (un booléen, listé dans crit : RFC 7797).",
+            said("The seal's b64 parameter is malformed (a boolean, listed in crit: RFC 7797)."),
         )
     if "sigD" in header:
         _refuse(
-            "detached",
-            "The seal signs detached data (sigD), not the credential it carries: refused.",
-            "Le cachet signe des données détachées (sigD), pas l'attestation qu'il contient : refusé.",
+            "detached", said("The seal signs detached data (sigD), not the credential it carries: refused.")
         )
     for name in _KEY_ELSEWHERE:
         if name in header:
             _refuse(
                 "key_elsewhere",
-                f"The seal points to its key elsewhere ({name}): only the certificate it carries (x5c) is accepted.",
-                f"Le cachet désigne sa clé ailleurs ({name}) : seul le certificat qu'il contient (x5c) est accepté.",
+                said(
+                    "The seal points to its key elsewhere (%(member)s): only the certificate it carries (x5c) is "
+                    "accepted.",
+                    member=name,
+                ),
                 member=name,
             )
     for name in unprotected:
         if name in header or name in _PROTECTED_ONLY:
             _refuse(
                 "unprotected_parameter",
-                f"The seal carries “{name:.40}” outside its protected header, where nothing is signed: refused.",
-                f"Le cachet porte « {name:.40} » hors de son en-tête protégé, où rien n'est signé : refusé.",
+                said(
+                    "The seal carries “%(member)s” outside its protected header, where nothing is signed: refused.",
+                    member=name[:40],
+                ),
                 member=name[:40],
             )
         if name != "etsiU":
             notes.append(
-                Note(
-                    f"The unprotected header parameter “{name:.40}” was not read.",
-                    f"Le paramètre d'en-tête non protégé « {name:.40} » n'a pas été lu.",
-                )
+                Note(said("The unprotected header parameter “%(member)s” was not read.", member=name[:40]))
             )
     return b64
 
@@ -472,26 +456,17 @@ def _public_key(cert_der: bytes) -> Any:
 def _certificate(header: dict[str, Any], notes: list[Note]) -> tuple[bytes, list[bytes], Any]:
     chain = header.get("x5c")
     if not isinstance(chain, list) or not chain:
-        _refuse(
-            "no_certificate",
-            "The seal does not carry its certificate (x5c).",
-            "Le cachet ne contient pas son certificat (x5c).",
-        )
+        _refuse("no_certificate", said("The seal does not carry its certificate (x5c)."))
     if len(chain) > MAX_CERTIFICATES:
         _refuse(
             "too_many",
-            f"The seal carries too many certificates (more than {MAX_CERTIFICATES}).",
-            f"Le cachet contient trop de certificats (plus de {MAX_CERTIFICATES}).",
+            said("The seal carries too many certificates (more than %(limit)s).", limit=MAX_CERTIFICATES),
         )
     try:
         certificates = [_b64(item) for item in chain]
         key = _public_key(certificates[0])
     except Exception:
-        _refuse(
-            "certificate_unreadable",
-            "The seal's certificate (x5c) could not be read.",
-            "Le certificat du cachet (x5c) n'a pas pu être lu.",
-        )
+        _refuse("certificate_unreadable", said("The seal's certificate (x5c) could not be read."))
     certificate = certificates[0]
     for name, digest in (("x5t#S256", "sha256"), ("x5t", "sha1")):
         if name not in header:
@@ -509,8 +484,9 @@ def _certificate(header: dict[str, Any], notes: list[Note]) -> tuple[bytes, list
         if match is None:
             notes.append(
                 Note(
-                    "The seal's key identifier (kid) is not an issuer and serial number; it was not read.",
-                    "L'identifiant de clé du cachet (kid) n'est pas un émetteur et un numéro de série ; il n'a pas été lu.",
+                    said(
+                        "The seal's key identifier (kid) is not an issuer and serial number; it was not read."
+                    )
                 )
             )
     return certificate, certificates[1:], key
@@ -519,8 +495,10 @@ def _certificate(header: dict[str, Any], notes: list[Note]) -> tuple[bytes, list
 def _swapped(name: str) -> NoReturn:
     _refuse(
         "certificate_swapped",
-        f"The certificate in the seal is not the one the seal names ({name}): certificate swapped.",
-        f"Le certificat du cachet n'est pas celui que le cachet désigne ({name}) : certificat substitué.",
+        said(
+            "The certificate in the seal is not the one the seal names (%(member)s): certificate swapped.",
+            member=name,
+        ),
         member=name,
     )
 
@@ -554,8 +532,11 @@ def _verify_signature(alg: str, key: Any, data: bytes, signature: bytes) -> None
             if key.key_size < MIN_RSA_BITS:
                 _refuse(
                     "weak_key",
-                    f"The seal's RSA key is too weak ({key.key_size} bits; {MIN_RSA_BITS} at least).",
-                    f"La clé RSA du cachet est trop faible ({key.key_size} bits ; {MIN_RSA_BITS} au moins).",
+                    said(
+                        "The seal's RSA key is too weak (%(bits)s bits; %(minimum)s at least).",
+                        bits=key.key_size,
+                        minimum=MIN_RSA_BITS,
+                    ),
                 )
             scheme: padding.AsymmetricPadding = (
                 padding.PKCS1v15()
@@ -574,16 +555,16 @@ def _verify_signature(alg: str, key: Any, data: bytes, signature: bytes) -> None
     except InvalidSignature:
         _refuse(
             "signature_invalid",
-            "The seal is broken: the credential was changed after it was sealed, or the seal is not genuine.",
-            "Le cachet est rompu : l'attestation a été modifiée après avoir été scellée, ou le cachet n'est pas authentique.",
+            said(
+                "The seal is broken: the credential was changed after it was sealed, or the seal is not genuine."
+            ),
         )
 
 
 def _wrong_key(alg: str) -> NoReturn:
     _refuse(
         "wrong_key",
-        f"The seal's certificate key does not fit its algorithm ({alg}).",
-        f"La clé du certificat du cachet ne correspond pas à son algorithme ({alg}).",
+        said("The seal's certificate key does not fit its algorithm (%(algorithm)s).", algorithm=alg),
     )
 
 
@@ -596,11 +577,7 @@ def _time(value: object) -> dt.datetime:
             raise ValueError
         return parsed.astimezone(dt.UTC)
     except ValueError:
-        _refuse(
-            "sigt_malformed",
-            "The seal's claimed signing time (sigT) is not a date and time.",
-            "L'heure de signature déclarée par le cachet (sigT) n'est pas une date et une heure.",
-        )
+        _refuse("sigt_malformed", said("The seal's claimed signing time (sigT) is not a date and time."))
 
 
 # --- time-stamps ------------------------------------------------------------------------------------------------
@@ -616,8 +593,10 @@ class _Budget:
         if getattr(self, kind) > limit:
             _refuse(
                 "too_many",
-                f"The seal carries too many time-stamps, certificates or revocation values (more than {limit}).",
-                f"Le cachet contient trop d'horodatages, de certificats ou de données de révocation (plus de {limit}).",
+                said(
+                    "The seal carries too many time-stamps, certificates or revocation values (more than %(limit)s).",
+                    limit=limit,
+                ),
             )
 
 
@@ -639,15 +618,17 @@ def _stamps(name: str, container: object, data: bytes, budget: _Budget) -> list[
         if not info.hash_ok:
             _refuse(
                 "timestamp_mismatch",
-                f"The seal's time-stamp ({name}) does not match the seal.",
-                f"L'horodatage du cachet ({name}) ne correspond pas au cachet.",
+                said("The seal's time-stamp (%(timestamp)s) does not match the seal.", timestamp=name),
                 timestamp=name,
             )
         if not info.signature_ok:
             _refuse(
                 "timestamp_signature",
-                f"The seal's time-stamp ({name}) is not signed by the authority it carries, or its signature is broken.",
-                f"L'horodatage du cachet ({name}) n'est pas signé par l'autorité qu'il contient, ou sa signature est rompue.",
+                said(
+                    "The seal's time-stamp (%(timestamp)s) is not signed by the authority it carries, or its "
+                    "signature is broken.",
+                    timestamp=name,
+                ),
                 timestamp=name,
             )
         infos.append(info)
@@ -657,8 +638,7 @@ def _stamps(name: str, container: object, data: bytes, budget: _Budget) -> list[
 def _stamp_unreadable(name: str) -> NoReturn:
     _refuse(
         "timestamp_unreadable",
-        f"The seal's time-stamp ({name}) could not be read.",
-        f"L'horodatage du cachet ({name}) n'a pas pu être lu.",
+        said("The seal's time-stamp (%(timestamp)s) could not be read.", timestamp=name),
         timestamp=name,
     )
 
@@ -691,24 +671,14 @@ def _pki_value(item: object) -> bytes | None:
 def _certificates(value: object, notes: list[Note], budget: _Budget) -> list[bytes]:
     """``xVals`` / ``axVals``: ``[{"x509Cert": {"val": ...}} | {"otherCert": ...}]``."""
     if not isinstance(value, list):
-        notes.append(
-            Note(
-                "Certificate values in the seal were not readable.",
-                "Des certificats du cachet étaient illisibles.",
-            )
-        )
+        notes.append(Note(said("Certificate values in the seal were not readable.")))
         return []
     found = []
     for item in value:
         budget.spend("certificates")
         der = _pki_value(item.get("x509Cert")) if isinstance(item, dict) else None
         if der is None or not _loads(asn1_x509.Certificate, der):
-            notes.append(
-                Note(
-                    "A certificate carried by the seal could not be read; it was skipped.",
-                    "Un certificat contenu dans le cachet n'a pas pu être lu ; il a été ignoré.",
-                )
-            )
+            notes.append(Note(said("A certificate carried by the seal could not be read; it was skipped.")))
             continue
         found.append(der)
     return found
@@ -749,8 +719,9 @@ def _revocation_values(value: object, notes: list[Note], budget: _Budget) -> tup
     crls: list[bytes] = []
     ocsps: list[bytes] = []
     unreadable = Note(
-        "A revocation value (CRL or OCSP response) carried by the seal could not be read; it was skipped.",
-        "Une donnée de révocation (LCR ou réponse OCSP) contenue dans le cachet n'a pas pu être lue ; elle a été ignorée.",
+        said(
+            "A revocation value (CRL or OCSP response) carried by the seal could not be read; it was skipped."
+        )
     )
     if not isinstance(value, dict):
         notes.append(unreadable)
@@ -792,27 +763,18 @@ def _verify(document: bytes | str | Mapping[str, Any]) -> JadesSeal:
         except ValueError:
             _refuse(
                 "payload_unreadable",
-                "The sealed content is not base64url-encoded, as the seal says (b64).",
-                "Le contenu scellé n'est pas encodé en base64url, comme le cachet l'indique (b64).",
+                said("The sealed content is not base64url-encoded, as the seal says (b64)."),
             )
     else:
         try:
             payload = signed_payload = parts.payload.encode("utf-8")
         except UnicodeEncodeError:
-            _refuse(
-                "payload_unreadable",
-                "The sealed content is not valid Unicode text.",
-                "Le contenu scellé n'est pas un texte Unicode valide.",
-            )
+            _refuse("payload_unreadable", said("The sealed content is not valid Unicode text."))
     protected = parts.protected.encode("ascii")  # base64url: checked when decoded
     try:
         signature = _b64url(parts.signature)
     except ValueError:
-        _refuse(
-            "signature_unreadable",
-            "The seal's signature value is not base64url-encoded.",
-            "La valeur de signature du cachet n'est pas encodée en base64url.",
-        )
+        _refuse("signature_unreadable", said("The seal's signature value is not base64url-encoded."))
     _verify_signature(alg, key, protected + b"." + signed_payload, signature)
 
     signing_time = _time(header["sigT"]) if "sigT" in header else None
@@ -827,14 +789,15 @@ def _verify(document: bytes | str | Mapping[str, Any]) -> JadesSeal:
     if not isinstance(entries, list) or len(entries) > MAX_ETSIU:
         _refuse(
             "etsiu_malformed",
-            f"The seal's unsigned properties (etsiU) are not a list of at most {MAX_ETSIU} entries.",
-            f"Les propriétés non signées du cachet (etsiU) ne sont pas une liste d'au plus {MAX_ETSIU} entrées.",
+            said(
+                "The seal's unsigned properties (etsiU) are not a list of at most %(limit)s entries.",
+                limit=MAX_ETSIU,
+            ),
         )
     if len({isinstance(entry, str) for entry in entries}) > 1:
         _refuse(
             "etsiu_malformed",
-            "The seal's unsigned properties (etsiU) mix base64url and clear JSON entries: refused.",
-            "Les propriétés non signées du cachet (etsiU) mêlent des entrées base64url et JSON en clair : refusé.",
+            said("The seal's unsigned properties (etsiU) mix base64url and clear JSON entries: refused."),
         )
     signature_ascii = parts.signature.encode("ascii")
     stamps: list[TimestampInfo] = []
@@ -848,8 +811,7 @@ def _verify(document: bytes | str | Mapping[str, Any]) -> JadesSeal:
         if component is None:
             notes.append(
                 Note(
-                    "An unsigned property of the seal (etsiU entry) could not be read; it was skipped.",
-                    "Une propriété non signée du cachet (entrée etsiU) n'a pas pu être lue ; elle a été ignorée.",
+                    said("An unsigned property of the seal (etsiU entry) could not be read; it was skipped.")
                 )
             )
         elif name == "sigTst":
@@ -865,8 +827,9 @@ def _verify(document: bytes | str | Mapping[str, Any]) -> JadesSeal:
         elif name not in _REFERENCES:
             notes.append(
                 Note(
-                    f"The unsigned property “{name!s:.40}” of the seal was not read.",
-                    f"La propriété non signée « {name!s:.40} » du cachet n'a pas été lue.",
+                    said(
+                        "The unsigned property “%(member)s” of the seal was not read.", member=str(name)[:40]
+                    )
                 )
             )
         if isinstance(entry, str):
@@ -876,8 +839,9 @@ def _verify(document: bytes | str | Mapping[str, Any]) -> JadesSeal:
     if proven is not None and content_times and max(content_times) > proven.gen_time:
         _refuse(
             "timestamp_order",
-            "The seal's content time-stamp (adoTst) is later than its signature time-stamp (sigTst): refused.",
-            "L'horodatage du contenu (adoTst) est postérieur à l'horodatage de la signature (sigTst) : refusé.",
+            said(
+                "The seal's content time-stamp (adoTst) is later than its signature time-stamp (sigTst): refused."
+            ),
         )
     authority = None
     if proven is not None and proven.tsa_cert_der:
@@ -927,15 +891,17 @@ def _archive_stamp(
     if not isinstance(entry, str):
         _refuse(
             "timestamp_unreadable",
-            "The seal's archive time-stamp (arcTst) covers clear JSON entries, which cannot be checked: refused.",
-            "L'horodatage d'archivage du cachet (arcTst) couvre des entrées JSON en clair, invérifiables : refusé.",
+            said(
+                "The seal's archive time-stamp (arcTst) covers clear JSON entries, which cannot be checked: refused."
+            ),
             timestamp="arcTst",
         )
     if isinstance(container, dict) and container.get("timeStamped", "all") != "all":
         _refuse(
             "timestamp_unreadable",
-            "The seal's archive time-stamp (arcTst) covers only part of the seal, which is not accepted.",
-            "L'horodatage d'archivage du cachet (arcTst) ne couvre qu'une partie du cachet, ce qui n'est pas accepté.",
+            said(
+                "The seal's archive time-stamp (arcTst) covers only part of the seal, which is not accepted."
+            ),
             timestamp="arcTst",
         )
     data = b".".join((payload, protected, signature, "".join(preceding).encode("utf-8")))

@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from europass.words import said
+
 from .errors import SealingError
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -45,28 +47,24 @@ def check_key(private_key: object, certificate: x509.Certificate) -> PrivateKey:
         if private_key.key_size < 2048:
             raise SealingError(
                 "weak_key",
-                f"An RSA key of {private_key.key_size} bits is too weak for a seal (2048 bits at least).",
-                f"Une clé RSA de {private_key.key_size} bits est trop faible pour un cachet (2048 bits au moins).",
+                said(
+                    "An RSA key of %(bits)s bits is too weak for a seal (2048 bits at least).",
+                    bits=private_key.key_size,
+                ),
             )
     elif isinstance(private_key, ec.EllipticCurvePrivateKey):
         if not isinstance(private_key.curve, ALLOWED_CURVES):
             raise SealingError(
                 "weak_key",
-                f"The elliptic curve {private_key.curve.name} is not accepted (P-256 or P-384).",
-                f"La courbe elliptique {private_key.curve.name} n'est pas acceptée (P-256 ou P-384).",
+                said(
+                    "The elliptic curve %(curve)s is not accepted (P-256 or P-384).",
+                    curve=private_key.curve.name,
+                ),
             )
     else:
-        raise SealingError(
-            "not_a_key",
-            "This is not an RSA or ECDSA private key.",
-            "Ce n'est pas une clé privée RSA ou ECDSA.",
-        )
+        raise SealingError("not_a_key", said("This is not an RSA or ECDSA private key."))
     if _public_bytes(private_key.public_key()) != _public_bytes(certificate.public_key()):
-        raise SealingError(
-            "key_mismatch",
-            "The private key does not belong to the certificate.",
-            "La clé privée ne correspond pas au certificat.",
-        )
+        raise SealingError("key_mismatch", said("The private key does not belong to the certificate."))
     try:
         usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
@@ -74,8 +72,9 @@ def check_key(private_key: object, certificate: x509.Certificate) -> PrivateKey:
     if usage is not None and not (usage.digital_signature or usage.content_commitment):
         raise SealingError(
             "wrong_key_usage",
-            "The certificate may not be used for seals (it allows neither digital signature nor non-repudiation).",
-            "Le certificat ne peut pas servir de cachet (ni signature numérique ni non-répudiation).",
+            said(
+                "The certificate may not be used for seals (it allows neither digital signature nor non-repudiation)."
+            ),
         )
     return private_key
 
@@ -85,16 +84,10 @@ def load_pkcs12(data: bytes, password: bytes | None) -> SealKey:
         key, certificate, extra = pkcs12.load_key_and_certificates(data, password)
     except ValueError:
         raise SealingError(
-            "bad_pkcs12",
-            "The PKCS#12 file could not be opened: wrong password, or not a PKCS#12 file.",
-            "Le fichier PKCS#12 n'a pas pu être ouvert : mot de passe erroné, ou fichier non PKCS#12.",
+            "bad_pkcs12", said("The PKCS#12 file could not be opened: wrong password, or not a PKCS#12 file.")
         ) from None
     if key is None or certificate is None:
-        raise SealingError(
-            "bad_pkcs12",
-            "The PKCS#12 file holds no private key with its certificate.",
-            "Le fichier PKCS#12 ne contient pas de clé privée avec son certificat.",
-        )
+        raise SealingError("bad_pkcs12", said("The PKCS#12 file holds no private key with its certificate."))
     return SealKey(check_key(key, certificate), certificate, tuple(extra or ()))
 
 
@@ -103,26 +96,18 @@ def load_pem(key_pem: bytes, certs_pem: bytes, password: bytes | None = None) ->
         key = serialization.load_pem_private_key(key_pem, password)
     except (ValueError, TypeError, InvalidKey):
         raise SealingError(
-            "bad_key",
-            "The private key could not be read: wrong password, or not a PEM private key.",
-            "La clé privée n'a pas pu être lue : mot de passe erroné, ou pas une clé privée PEM.",
+            "bad_key", said("The private key could not be read: wrong password, or not a PEM private key.")
         ) from None
     try:
         certificates = x509.load_pem_x509_certificates(certs_pem)
     except ValueError:
         raise SealingError(
-            "bad_certificate",
-            "The certificates could not be read (PEM expected).",
-            "Les certificats n'ont pas pu être lus (PEM attendu).",
+            "bad_certificate", said("The certificates could not be read (PEM expected).")
         ) from None
     public = _public_bytes(key.public_key())
     seal_cert = next((cert for cert in certificates if _public_bytes(cert.public_key()) == public), None)
     if seal_cert is None:
-        raise SealingError(
-            "key_mismatch",
-            "None of the certificates belongs to the private key.",
-            "Aucun des certificats ne correspond à la clé privée.",
-        )
+        raise SealingError("key_mismatch", said("None of the certificates belongs to the private key."))
     chain = tuple(cert for cert in certificates if cert is not seal_cert)
     return SealKey(check_key(key, seal_cert), seal_cert, chain)
 
@@ -167,8 +152,9 @@ class KeyVault:
         except InvalidToken:
             raise SealingError(
                 "key_locked",
-                "The stored key cannot be decrypted with the configured secrets (KEY_ENCRYPTION_SECRETS).",
-                "La clé enregistrée ne peut pas être déchiffrée avec les secrets configurés (KEY_ENCRYPTION_SECRETS).",
+                said(
+                    "The stored key cannot be decrypted with the configured secrets (KEY_ENCRYPTION_SECRETS)."
+                ),
             ) from None
         key = serialization.load_der_private_key(der, None)
         assert isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)

@@ -10,6 +10,7 @@ from europass.credentials.errors import CredentialError
 from europass.credentials.model import Credential, find_credential_element, read_presenter
 from europass.credentials.schema import SchemaValidator, default_validator
 from europass.credentials.xmlsafe import parse_xml
+from europass.words import said
 
 from .engine import Document, Options, Reader
 from .evidence import SealEvidence, SealRefused
@@ -41,8 +42,7 @@ class XmlReader:
                 return Check.of(
                     "schema_valid",
                     CheckStatus.NOT_APPLICABLE,
-                    "Not a Europass schema document.",
-                    "Ce n'est pas un document du schéma Europass.",
+                    said("Not a Europass schema document."),
                 )
             return xml_schema_check((validator or default_validator()).validate(root, element))
 
@@ -53,7 +53,7 @@ class XmlReader:
 
         return Document(
             format=self.format,
-            described=("Europass credential XML (ELM v2)", "XML d'attestation Europass (ELM v2)"),
+            described=said("Safe, well-formed Europass credential XML (ELM v2)."),
             schema=schema,
             seal=lambda: verify_xades(root, element),
             credential=credential,
@@ -79,17 +79,13 @@ class JsonReader:
         document = parse_json(data)  # raises CredentialError: too large, too deep, duplicate keys, not JSON
         if not isinstance(document, dict):
             raise CredentialError(
-                "not_a_credential",
-                "This JSON is not a credential (it is not an object).",
-                "Ce JSON n'est pas une attestation (ce n'est pas un objet).",
+                "not_a_credential", said("This JSON is not a credential (it is not an object).")
             )
         sealed = is_jades(document)
         if sealed:
             if not isinstance(document.get("payload"), str):
                 raise CredentialError(
-                    "not_a_credential",
-                    "This JAdES document carries no JSON payload.",
-                    "Ce document JAdES ne porte pas de contenu JSON.",
+                    "not_a_credential", said("This JAdES document carries no JSON payload.")
                 )
             payload_bytes = document["payload"].encode("utf-8")
             payload = parse_json(payload_bytes)
@@ -100,18 +96,13 @@ class JsonReader:
         ):
             # a sealed payload is judged by its seal first: what it says is read only once the seal holds
             raise CredentialError(
-                "not_a_credential",
-                "This JSON is not an EDC 3 credential (no credentialSubject).",
-                "Ce JSON n'est pas une attestation EDC 3 (pas de credentialSubject).",
+                "not_a_credential", said("This JSON is not an EDC 3 credential (no credentialSubject).")
             )
         seal_payload: list[bytes] = []
 
         def seal() -> SealEvidence:
             if not sealed:
-                raise SealRefused(
-                    "The credential carries no electronic seal.",
-                    "L'attestation ne porte aucun cachet électronique.",
-                )
+                raise SealRefused(said("The credential carries no electronic seal."))
             jades = verify_jades(document)
             seal_payload.append(jades.payload)
             return jades.evidence
@@ -125,7 +116,7 @@ class JsonReader:
 
         return Document(
             format=self.format,
-            described=("EDC 3 credential (ELM 3 JSON-LD)", "Titre EDC 3 (JSON-LD ELM 3)"),
+            described=said("Safe, well-formed EDC 3 credential (ELM 3 JSON-LD)."),
             schema=lambda: shacl_check(default_shacl_validator().validate(payload)),
             seal=seal,
             credential=credential,

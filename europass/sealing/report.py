@@ -1,5 +1,5 @@
-"""The verification report: named checks, each passed / failed / warning / not applicable, with a sentence in
-English and French, details, and the European Commission's verification vocabulary."""
+"""The verification report: named checks, each passed / failed / warning / not applicable, with a sentence
+(translated when shown), details, and the European Commission's verification vocabulary."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from europass.credentials.model import Achievement, Activity, Assessment, Credential, Entitlement
+from europass.words import Text
 
 EC_CHECK = "http://data.europa.eu/snb/verification/"
 EC_STATUS = "http://data.europa.eu/snb/verification-status/"
@@ -56,15 +57,16 @@ _EC_STATUS = {
 class Check:
     code: str
     status: CheckStatus
-    messages: dict[str, str]
+    text: Text
     details: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, code: str, status: CheckStatus, en: str, fr: str, **details: Any) -> Check:
-        return cls(code, status, {"en": en, "fr": fr}, details)
+    def of(cls, code: str, status: CheckStatus, text: Text, **details: Any) -> Check:
+        return cls(code, status, text, details)
 
-    def message(self, lang: str = "en") -> str:
-        return self.messages.get(lang[:2], self.messages["en"])
+    def message(self, lang: str | None = None) -> str:
+        """The sentence in ``lang``; the active language when None."""
+        return self.text.shown(lang)
 
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
         ec = EC_CHECKS.get(self.code)
@@ -72,7 +74,7 @@ class Check:
             "code": self.code,
             "status": self.status.value,
             "message": self.message(lang),
-            "details": _jsonable(self.details),
+            "details": _jsonable(self.details, lang),
             "ec_check": f"{EC_CHECK}{ec}" if ec else None,
             "ec_status": f"{EC_STATUS}{_EC_STATUS[self.status]}",
         }
@@ -105,11 +107,13 @@ class SealInfo:
         )
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, lang: str = "en") -> Any:
+    if isinstance(value, Text):
+        return value.shown(lang)
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): _jsonable(v, lang) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, lang) for v in value]
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, enum.Enum):

@@ -12,7 +12,10 @@ version we do not have).
 
 from __future__ import annotations
 
+from typing import Any
+
 from europass.credentials.schema import SchemaResult
+from europass.words import Text, said, said_n
 
 from .report import Check, CheckStatus
 
@@ -20,7 +23,7 @@ CODE = "schema_valid"
 
 
 def xml_schema_check(result: SchemaResult) -> Check:
-    details: dict[str, object] = {
+    details: dict[str, Any] = {
         "schema": result.schema,
         "declared": result.declared,
         "recognised": result.recognised,
@@ -29,61 +32,77 @@ def xml_schema_check(result: SchemaResult) -> Check:
         return Check.of(
             CODE,
             CheckStatus.NOT_APPLICABLE,
-            "No official schema could be loaded here: schema validation skipped.",
-            "Aucun schéma officiel n'a pu être chargé ici : validation ignorée.",
+            said("No official schema could be loaded here: schema validation skipped."),
             **details,
         )
     schema = result.schema
+    count = max(result.error_count, len(result.errors))
     if result.recognised:
         if result.valid:
             return Check.of(
                 CODE,
                 CheckStatus.PASSED,
-                f"Valid against the official Europass schema it declares ({schema}).",
-                f"Conforme au schéma Europass officiel qu'il déclare ({schema}).",
+                said("Valid against the official Europass schema it declares (%(schema)s).", schema=schema),
                 **details,
             )
         return Check.of(
             CODE,
             CheckStatus.FAILED,
-            f"Not valid against the official Europass schema it declares ({schema}): {_count_en(result)}.",
-            f"Non conforme au schéma Europass officiel qu'il déclare ({schema}) : {_count_fr(result)}.",
+            said_n(
+                "Not valid against the official Europass schema it declares (%(schema)s): %(count)s error.",
+                "Not valid against the official Europass schema it declares (%(schema)s): %(count)s errors.",
+                count,
+                schema=schema,
+            ),
             errors=list(result.errors),
             error_count=result.error_count,
             **details,
         )
-    if result.declared is None:
-        said_en = "The document does not declare its schema"
-        said_fr = "Le document ne déclare pas son schéma"
-    else:
-        said_en = f"The document declares a schema that is not an official Europass schema known here ({result.declared})"
-        said_fr = f"Le document déclare un schéma qui n'est pas un schéma Europass officiel connu ici ({result.declared})"
     if result.valid:
-        return Check.of(
-            CODE,
-            CheckStatus.WARNING,
-            f"{said_en}; it is valid against the official schema {schema}, which was used instead.",
-            f"{said_fr} ; il est conforme au schéma officiel {schema}, utilisé à sa place.",
-            **details,
-        )
+        return Check.of(CODE, CheckStatus.WARNING, _valid_instead(result.declared, schema), **details)
     return Check.of(
         CODE,
         CheckStatus.FAILED if result.declared is None else CheckStatus.WARNING,
-        f"{said_en}, and it is not valid against any official Europass schema; the closest is {schema} "
-        f"({_count_en(result)}).",
-        f"{said_fr}, et il n'est conforme à aucun schéma Europass officiel ; le plus proche est {schema} "
-        f"({_count_fr(result)}).",
+        _invalid_closest(result.declared, schema, count),
         errors=list(result.errors),
         error_count=result.error_count,
         **details,
     )
 
 
-def _count_en(result: SchemaResult) -> str:
-    count = max(result.error_count, len(result.errors))
-    return "1 error" if count == 1 else f"{count} errors"
+def _valid_instead(declared: str | None, schema: str) -> Text:
+    if declared is None:
+        return said(
+            "The document does not declare its schema; it is valid against the official schema %(schema)s, "
+            "which was used instead.",
+            schema=schema,
+        )
+    return said(
+        "The document declares a schema that is not an official Europass schema known here (%(declared)s); "
+        "it is valid against the official schema %(schema)s, which was used instead.",
+        declared=declared,
+        schema=schema,
+    )
 
 
-def _count_fr(result: SchemaResult) -> str:
-    count = max(result.error_count, len(result.errors))
-    return "1 erreur" if count == 1 else f"{count} erreurs"
+def _invalid_closest(declared: str | None, schema: str, count: int) -> Text:
+    if declared is None:
+        return said_n(
+            "The document does not declare its schema, and it is not valid against any official Europass "
+            "schema; the closest is %(schema)s (%(count)s error).",
+            "The document does not declare its schema, and it is not valid against any official Europass "
+            "schema; the closest is %(schema)s (%(count)s errors).",
+            count,
+            schema=schema,
+        )
+    return said_n(
+        "The document declares a schema that is not an official Europass schema known here (%(declared)s), "
+        "and it is not valid against any official Europass schema; the closest is %(schema)s "
+        "(%(count)s error).",
+        "The document declares a schema that is not an official Europass schema known here (%(declared)s), "
+        "and it is not valid against any official Europass schema; the closest is %(schema)s "
+        "(%(count)s errors).",
+        count,
+        declared=declared,
+        schema=schema,
+    )

@@ -25,6 +25,8 @@ from signxml import DigestAlgorithm, SignatureMethod
 from signxml.algorithms import CanonicalizationMethod
 from signxml.xades import XAdESSigner
 
+from europass.words import said
+
 from .errors import SealingError
 from .evidence import SealRefused
 from .jades_seal import ValidationCollector, ValidationValues
@@ -190,9 +192,7 @@ class Sealer:
             data = archive_timestamp_data(signature, stamp)
         except SealRefused:  # our own seal: the signed data would not give the signature's own digests
             raise SealingError(
-                "archive_timestamp",
-                "The archive time-stamp could not be computed over the seal.",
-                "L'horodatage d'archivage n'a pas pu être calculé sur le cachet.",
+                "archive_timestamp", said("The archive time-stamp could not be computed over the seal.")
             ) from None
         token = self.timestamper.timestamp(data)
         etree.SubElement(stamp, f"{{{XADES}}}EncapsulatedTimeStamp").text = base64.b64encode(token).decode()

@@ -8,37 +8,49 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from europass.credentials.shacl import ShaclResult
+from europass.words import Text, said, said_n
 
 from .report import Check, CheckStatus
 
 CODE = "schema_valid"
 
 
-def _count_en(count: int) -> str:
-    return "1 violation" if count == 1 else f"{count} violations"
-
-
-def _count_fr(count: int) -> str:
-    return "1 non-conformité" if count == 1 else f"{count} non-conformités"
+def _not_valid(result: ShaclResult, count: int) -> Text:
+    """How many violations, and the first one. The first is given as ``ShaclResult`` says it: a sentence shown
+    in the reader's language when it is a ``Text``, a plain string shown as it is otherwise."""
+    profile = result.profile
+    if not result.violations:
+        return said_n(
+            "Not valid against the official EDC shapes (%(profile)s, SHACL): %(count)s violation.",
+            "Not valid against the official EDC shapes (%(profile)s, SHACL): %(count)s violations.",
+            count,
+            profile=profile,
+        )
+    return said_n(
+        "Not valid against the official EDC shapes (%(profile)s, SHACL): %(count)s violation. First: %(first)s",
+        "Not valid against the official EDC shapes (%(profile)s, SHACL): %(count)s violations. First: %(first)s",
+        count,
+        profile=profile,
+        first=result.violations[0],
+    )
 
 
 def shacl_check(result: ShaclResult) -> Check:
     profile = result.profile
-    details: dict[str, object] = {
+    details: dict[str, Any] = {
         "profile": profile,
         "declared": result.declared,
         "recognised": result.recognised,
     }
     if not result.conforms:
         count = max(result.violation_count, len(result.violations))
-        first_en = f" First: {result.violations[0]}" if result.violations else ""
-        first_fr = f" Première : {result.violations_fr[0]}" if result.violations_fr else ""
         return Check.of(
             CODE,
             CheckStatus.FAILED,
-            f"Not valid against the official EDC shapes ({profile}, SHACL): {_count_en(count)}.{first_en}",
-            f"Non conforme aux formes EDC officielles ({profile}, SHACL) : {_count_fr(count)}.{first_fr}",
+            _not_valid(result, count),
             violations=list(result.violations),
             violations_fr=list(result.violations_fr),
             violation_count=count,
@@ -48,20 +60,23 @@ def shacl_check(result: ShaclResult) -> Check:
         return Check.of(
             CODE,
             CheckStatus.PASSED,
-            f"Valid against the official EDC shapes of the profile it declares ({profile}, SHACL).",
-            f"Conforme aux formes EDC officielles du profil qu'il déclare ({profile}, SHACL).",
+            said(
+                "Valid against the official EDC shapes of the profile it declares (%(profile)s, SHACL).",
+                profile=profile,
+            ),
             **details,
         )
     if result.declared is None:
-        said_en = "The credential does not declare its profile"
-        said_fr = "L'attestation ne déclare pas son profil"
+        text = said(
+            "The credential does not declare its profile; it is valid against the official shapes %(profile)s "
+            "(SHACL), which were used instead.",
+            profile=profile,
+        )
     else:
-        said_en = f"The credential declares a profile that is not an official EDC profile known here ({result.declared})"
-        said_fr = f"L'attestation déclare un profil qui n'est pas un profil EDC officiel connu ici ({result.declared})"
-    return Check.of(
-        CODE,
-        CheckStatus.WARNING,
-        f"{said_en}; it is valid against the official shapes {profile} (SHACL), which were used instead.",
-        f"{said_fr} ; elle est conforme aux formes officielles {profile} (SHACL), utilisées à sa place.",
-        **details,
-    )
+        text = said(
+            "The credential declares a profile that is not an official EDC profile known here (%(declared)s); "
+            "it is valid against the official shapes %(profile)s (SHACL), which were used instead.",
+            declared=result.declared,
+            profile=profile,
+        )
+    return Check.of(CODE, CheckStatus.WARNING, text, **details)

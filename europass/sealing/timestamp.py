@@ -20,6 +20,8 @@ from pyhanko.sign.timestamps.api import TimeStamper as _PyhankoTimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation.generic_cms import extract_certs_for_validation, validate_sig_integrity
 
+from europass.words import said
+
 from .errors import SealingError
 
 _REPLY_LIMIT = 1024 * 1024
@@ -57,8 +59,10 @@ class _Client(_PyhankoTimeStamper):
         except OSError as error:
             raise SealingError(
                 "tsa_unreachable",
-                f"The time-stamping authority could not be reached ({type(error).__name__}).",
-                f"L'autorité d'horodatage n'a pas pu être jointe ({type(error).__name__}).",
+                said(
+                    "The time-stamping authority could not be reached (%(error)s).",
+                    error=type(error).__name__,
+                ),
             ) from None
         try:
             reply = TimeStampReply.load(body)
@@ -66,15 +70,10 @@ class _Client(_PyhankoTimeStamper):
         except ValueError:
             raise SealingError(
                 "tsa_refused",
-                "The time-stamping authority sent an answer that is not a time-stamp reply.",
-                "L'autorité d'horodatage a envoyé une réponse qui n'est pas une réponse d'horodatage.",
+                said("The time-stamping authority sent an answer that is not a time-stamp reply."),
             ) from None
         if not granted or not reply["time_stamp_token"]:
-            raise SealingError(
-                "tsa_refused",
-                "The time-stamping authority refused the request.",
-                "L'autorité d'horodatage a refusé la demande.",
-            )
+            raise SealingError("tsa_refused", said("The time-stamping authority refused the request."))
         # pyHanko's reply checks (status granted, nonce echoed) read the same two fields.
         return reply  # type: ignore[return-value]
 
@@ -98,9 +97,7 @@ class TimeStamper:
             token = _run(self._client.async_timestamp(digest, self.digest))
         except TimestampRequestError:  # pyHanko: refused, or a nonce that is not ours
             raise SealingError(
-                "tsa_nonce",
-                "The time-stamp answer does not match the request.",
-                "La réponse d'horodatage ne correspond pas à la demande.",
+                "tsa_nonce", said("The time-stamp answer does not match the request.")
             ) from None
         return bytes(token.dump())
 
@@ -138,9 +135,7 @@ def verify_timestamp_token(token_der: bytes, data: bytes) -> TimestampInfo:
         raise
     except Exception as error:  # whatever a malformed token provokes in the ASN.1 or the crypto
         raise SealingError(
-            "bad_timestamp",
-            f"The time-stamp could not be read ({type(error).__name__}).",
-            f"L'horodatage n'a pas pu être lu ({type(error).__name__}).",
+            "bad_timestamp", said("The time-stamp could not be read (%(error)s).", error=type(error).__name__)
         ) from None
 
 

@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
+from europass.words import Text, said, said_n
+
 from .errors import SealingError
 from .keys import SealKey
 
@@ -146,8 +148,8 @@ class Pkcs11Config:
         return self.key_label or f"id {self.key_id}"
 
 
-def _error(code: str, en: str, fr: str) -> SealingError:
-    return SealingError(code, en, fr)
+def _error(code: str, text: Text) -> SealingError:
+    return SealingError(code, text)
 
 
 _MECHANISMS = {  # hash name -> (RSA mechanism, hash for ECDSA over a digest)
@@ -171,8 +173,7 @@ def _library(module: str) -> Any:
             if not os.path.isfile(module):
                 raise _error(
                     "pkcs11_module",
-                    f"The PKCS#11 module {module} does not exist on this machine.",
-                    f"Le module PKCS#11 {module} n'existe pas sur cette machine.",
+                    said("The PKCS#11 module %(module)s does not exist on this machine.", module=module),
                 )
             lib = pkcs11.lib(module)
             if any(pid != os.getpid() for pid, path in _libraries if path == module):
@@ -201,10 +202,12 @@ class Pkcs11Source:
         if not pin:
             raise _error(
                 "pkcs11_pin_missing",
-                f"The PIN of the token {self.config.token_label} is not available: set the environment variable "
-                f"{name or '(none named)'} for the workers.",
-                f"Le code PIN du jeton {self.config.token_label} n'est pas disponible : définissez la variable "
-                f"d'environnement {name or '(aucune nommée)'} pour les workers.",
+                said(
+                    "The PIN of the token %(token)s is not available: set the environment variable %(variable)s "
+                    "for the workers.",
+                    token=self.config.token_label,
+                    variable=name or said("(none named)"),
+                ),
             )
         return pin
 
@@ -219,8 +222,10 @@ class Pkcs11Source:
         except (p11.NoSuchToken, p11.MultipleTokensReturned, p11.TokenNotPresent):
             raise _error(
                 "pkcs11_token_absent",
-                f"The token {label} is not present (is it plugged in, or the HSM reachable?).",
-                f"Le jeton {label} est absent (est-il branché, ou le HSM joignable ?).",
+                said(
+                    "The token %(token)s is not present (is it plugged in, or the HSM reachable?).",
+                    token=label,
+                ),
             ) from None
         try:
             try:
@@ -230,23 +235,29 @@ class Pkcs11Source:
         except (p11.PinIncorrect, p11.PinInvalid, p11.PinLenRange):
             raise _error(
                 "pkcs11_pin_refused",
-                f"The token {label} refused the PIN given in {self.config.pin_env}: nothing was sealed. Correct it "
-                "before the token locks.",
-                f"Le jeton {label} a refusé le code PIN donné dans {self.config.pin_env} : rien n'a été scellé. "
-                "Corrigez-le avant que le jeton ne se bloque.",
+                said(
+                    "The token %(token)s refused the PIN given in %(variable)s: nothing was sealed. Correct it "
+                    "before the token locks.",
+                    token=label,
+                    variable=self.config.pin_env,
+                ),
             ) from None
         except p11.PinLocked:
             raise _error(
                 "pkcs11_pin_locked",
-                f"The token {label} is locked (too many wrong PINs): its security officer must unlock it.",
-                f"Le jeton {label} est bloqué (trop de codes PIN erronés) : son responsable de sécurité doit le "
-                "débloquer.",
+                said(
+                    "The token %(token)s is locked (too many wrong PINs): its security officer must unlock it.",
+                    token=label,
+                ),
             ) from None
         except p11.PKCS11Error as error:
             raise _error(
                 "pkcs11_session",
-                f"The token {label} could not be opened ({type(error).__name__}).",
-                f"Le jeton {label} n'a pas pu être ouvert ({type(error).__name__}).",
+                said(
+                    "The token %(token)s could not be opened (%(error)s).",
+                    token=label,
+                    error=type(error).__name__,
+                ),
             ) from None
         attributes: dict[Any, Any] = {Attribute.CLASS: ObjectClass.PRIVATE_KEY}
         if self.config.key_label:
@@ -258,9 +269,13 @@ class Pkcs11Source:
             session.close()
             raise _error(
                 "pkcs11_key",
-                f"The token {label} holds {len(keys)} private keys named {self.config.key_name}: name exactly one.",
-                f"Le jeton {label} contient {len(keys)} clés privées nommées {self.config.key_name} : désignez-en "
-                "exactement une.",
+                said_n(
+                    "The token %(token)s holds %(count)s private key named %(key)s: name exactly one.",
+                    "The token %(token)s holds %(count)s private keys named %(key)s: name exactly one.",
+                    len(keys),
+                    token=label,
+                    key=self.config.key_name,
+                ),
             )
         self._session, self._key, self._pid = session, keys[0], os.getpid()
         self._key_type = keys[0].key_type  # read once: each attribute read is a call to the token
@@ -289,11 +304,7 @@ class Pkcs11Source:
         from pkcs11 import exceptions as p11
 
         if hash_name not in _MECHANISMS:
-            raise _error(
-                "pkcs11_hash",
-                f"Unsupported hash {hash_name}.",
-                f"Fonction de hachage {hash_name} non prise en charge.",
-            )
+            raise _error("pkcs11_hash", said("Unsupported hash %(hash)s.", hash=hash_name))
         with self._lock:
             for attempt in (1, 2):
                 try:
@@ -305,8 +316,11 @@ class Pkcs11Source:
                     if attempt == 2:
                         raise _error(
                             "pkcs11_sign",
-                            f"The token {self.config.token_label} could not sign ({type(error).__name__}).",
-                            f"Le jeton {self.config.token_label} n'a pas pu signer ({type(error).__name__}).",
+                            said(
+                                "The token %(token)s could not sign (%(error)s).",
+                                token=self.config.token_label,
+                                error=type(error).__name__,
+                            ),
                         ) from None
         raise AssertionError("unreachable")
 
@@ -334,10 +348,11 @@ class Pkcs11Source:
         if seal_certificate is None:
             raise _error(
                 "pkcs11_certificate",
-                f"The token {self.config.token_label} holds no certificate for the key {self.config.key_name}: "
-                "give the seal certificate (PEM).",
-                f"Le jeton {self.config.token_label} ne contient aucun certificat pour la clé "
-                f"{self.config.key_name} : fournissez le certificat du cachet (PEM).",
+                said(
+                    "The token %(token)s holds no certificate for the key %(key)s: give the seal certificate (PEM).",
+                    token=self.config.token_label,
+                    key=self.config.key_name,
+                ),
             )
         chain = tuple(c for c in found if c != seal_certificate and c.subject != seal_certificate.subject)
         public_key = seal_certificate.public_key()
@@ -349,8 +364,7 @@ class Pkcs11Source:
         else:
             raise _error(
                 "pkcs11_key_type",
-                "The seal certificate's key is not the token key's type (RSA or ECDSA).",
-                "La clé du certificat du cachet n'est pas du type de la clé du jeton (RSA ou ECDSA).",
+                said("The seal certificate's key is not the token key's type (RSA or ECDSA)."),
             )
         check_pair(private, seal_certificate)
         return SealKey(
@@ -389,8 +403,9 @@ def check_pair(private: Any, certificate: x509.Certificate) -> None:
             raise
         raise _error(
             "pkcs11_mismatch",
-            "The seal certificate does not belong to the token key (a test signature does not verify with it).",
-            "Le certificat du cachet n'appartient pas à la clé du jeton (une signature de test ne se vérifie pas).",
+            said(
+                "The seal certificate does not belong to the token key (a test signature does not verify with it)."
+            ),
         ) from None
 
 

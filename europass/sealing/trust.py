@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import threading
 from collections.abc import Coroutine, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +26,8 @@ from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, RevokedError, ValidationError
+
+from europass.words import Text, said
 
 from .validation_data import read_crls, read_ocsps, revoked_in_path, split_anchor_crls
 
@@ -98,14 +100,15 @@ class PathResult:
     trusted: bool
     anchor: TrustAnchor | None = None
     path: tuple[str, ...] = ()
-    reasons: dict[str, str] = field(default_factory=dict)
+    text: Text | None = None  # why it is trusted or not, for people
     expired_since: bool = False
     not_yet_valid: bool = False
     revoked: bool = False
     window: tuple[dt.datetime, dt.datetime] | None = None
 
-    def reason(self, lang: str = "en") -> str:
-        return self.reasons.get(lang[:2], self.reasons.get("en", ""))
+    def reason(self, lang: str | None = None) -> str:
+        """The sentence in ``lang`` (the active language when None); "" when there is none."""
+        return self.text.shown(lang) if self.text is not None else ""
 
 
 def load_pem_certificates(data: bytes) -> list[bytes]:
@@ -275,10 +278,7 @@ class TrustStore:
         except Exception as error:
             return PathResult(
                 False,
-                reasons={
-                    "en": f"The seal certificate could not be read ({type(error).__name__}).",
-                    "fr": f"Le certificat du cachet n'a pas pu être lu ({type(error).__name__}).",
-                },
+                text=said("The seal certificate could not be read (%(error)s).", error=type(error).__name__),
             )
         epoch = self._in_force(self._named([leaf.issuer, *(c.issuer for c in intermediates)]), moment)
         if not epoch.roots:
@@ -301,10 +301,9 @@ class TrustStore:
         except Exception as error:  # a messy certificate: a failed check, never a crash
             return PathResult(
                 False,
-                reasons={
-                    "en": f"The certificate path could not be checked ({type(error).__name__}).",
-                    "fr": f"La chaîne de certificats n'a pas pu être vérifiée ({type(error).__name__}).",
-                },
+                text=said(
+                    "The certificate path could not be checked (%(error)s).", error=type(error).__name__
+                ),
             )
         certificates = list(path)
         revoked = revoked_in_path(certificates, anchor_crls, moment)
@@ -313,10 +312,11 @@ class TrustStore:
             return PathResult(
                 False,
                 revoked=True,
-                reasons={
-                    "en": f"The certificate “{name}” had been revoked (on {when}) when the seal was made.",
-                    "fr": f"Le certificat « {name} » avait été révoqué (le {when}) quand le cachet a été apposé.",
-                },
+                text=said(
+                    "The certificate “%(name)s” had been revoked (on %(day)s) when the seal was made.",
+                    name=name,
+                    day=when,
+                ),
             )
         root = certificates[0]
         anchor = epoch.by_key.get(root.public_key.dump())
@@ -334,10 +334,10 @@ class TrustStore:
             path=tuple(c.subject.human_friendly for c in certificates),
             expired_since=expired_since,
             window=(start, end),
-            reasons={
-                "en": f"Trusted: the path ends at the trust anchor “{anchor.name if anchor else root.subject.human_friendly}”.",
-                "fr": f"De confiance : la chaîne aboutit à l'ancre « {anchor.name if anchor else root.subject.human_friendly} ».",
-            },
+            text=said(
+                "Trusted: the path ends at the trust anchor “%(anchor)s”.",
+                anchor=anchor.name if anchor else root.subject.human_friendly,
+            ),
         )
 
     def _untrusted(
@@ -375,12 +375,12 @@ class TrustStore:
         at = f"{moment:%Y-%m-%d %H:%M} UTC"
         return PathResult(
             False,
-            reasons={
-                "en": f"The certificate authority “{name}” is on a trusted list, but its service was not granted "
-                f"at the signing time ({at}): it does not vouch for a seal made then.",
-                "fr": f"L'autorité de certification « {name} » figure sur une liste de confiance, mais son service "
-                f"n'était pas octroyé au moment de la signature ({at}) : elle ne garantit pas un cachet apposé alors.",
-            },
+            text=said(
+                "The certificate authority “%(name)s” is on a trusted list, but its service was not granted at the "
+                "signing time (%(at)s): it does not vouch for a seal made then.",
+                name=name,
+                at=at,
+            ),
         )
 
     def _failure(self, leaf: asn1_x509.Certificate, moment: dt.datetime, error: Exception) -> PathResult:
@@ -390,44 +390,36 @@ class TrustStore:
             return PathResult(
                 False,
                 expired_since=True,
-                reasons={
-                    "en": f"The seal certificate had expired at the signing time ({validity['not_after'].native:%Y-%m-%d}).",
-                    "fr": f"Le certificat du cachet était expiré au moment de la signature ({validity['not_after'].native:%Y-%m-%d}).",
-                },
+                text=said(
+                    "The seal certificate had expired at the signing time (%(day)s).",
+                    day=f"{validity['not_after'].native:%Y-%m-%d}",
+                ),
             )
         if moment < validity["not_before"].native:
             return PathResult(
                 False,
                 not_yet_valid=True,
-                reasons={
-                    "en": "The seal certificate was not yet valid at the signing time.",
-                    "fr": "Le certificat du cachet n'était pas encore valide au moment de la signature.",
-                },
+                text=said("The seal certificate was not yet valid at the signing time."),
             )
         if isinstance(error, RevokedError):
             when = f"{error.revocation_dt:%Y-%m-%d}"
             return PathResult(
                 False,
                 revoked=True,
-                reasons={
-                    "en": f"The seal certificate had been revoked (on {when}) when the seal was made.",
-                    "fr": f"Le certificat du cachet avait été révoqué (le {when}) quand le cachet a été apposé.",
-                },
+                text=said(
+                    "The seal certificate had been revoked (on %(day)s) when the seal was made.", day=when
+                ),
             )
         if isinstance(error, PathBuildingError):
             return PathResult(
                 False,
-                reasons={
-                    "en": f"The certificate authority “{issuer}” is not trusted here. An administrator can add its root "
+                text=said(
+                    "The certificate authority “%(issuer)s” is not trusted here. An administrator can add its root "
                     "certificate as a trust anchor (admin › trust anchors, or a trusted list import).",
-                    "fr": f"L'autorité de certification « {issuer} » n'est pas reconnue ici. Un administrateur peut ajouter "
-                    "son certificat racine comme ancre de confiance (administration › ancres de confiance, ou import d'une liste de confiance).",
-                },
+                    issuer=issuer,
+                ),
             )
         return PathResult(
             False,
-            reasons={
-                "en": f"The certificate path is not valid: {error}",
-                "fr": f"La chaîne de certificats n'est pas valide : {error}",
-            },
+            text=said("The certificate path is not valid: %(error)s", error=str(error)),
         )

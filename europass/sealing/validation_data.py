@@ -4,7 +4,7 @@ Real seals are messy: a CRL stored as base64 of its PEM text rather than of its 
 does this), an OCSP value that is only the BasicOCSPResponse, a certificate ``cryptography`` refuses (a policy
 qualifier with a non-ASCII VisibleString), or plain garbage. Each value is read here with asn1crypto, fully (the
 parse is forced, never left for later), and handed on as DER. A value that cannot be read is skipped with a
-``Note`` (English and French) for the report: never an exception.
+``Note`` (a sentence for people) for the report: never an exception.
 
 ``crl_revocation`` judges a CRL issued by a trust anchor that is not self-signed (an issuing CA trusted directly):
 pyhanko-certvalidator cannot build the CRL issuer's path in that case, so the trust store asks here instead.
@@ -27,6 +27,8 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from europass.words import Text, said
+
 from .evidence import Note
 
 log = logging.getLogger(__name__)
@@ -34,11 +36,40 @@ log = logging.getLogger(__name__)
 MAX_VALUES = 64  # of each kind in one seal; more are skipped with a note
 MAX_VALUE_BYTES = 8 * 1024 * 1024  # one value (a large CRL); the XML itself is already bounded
 
-_KINDS = {  # kind: (English name, French: the value, "read" agreed, "skipped" agreed)
-    "crl": ("CRL", "La LCR", "lue", "elle a été ignorée"),
-    "ocsp": ("OCSP response", "La réponse OCSP", "lue", "elle a été ignorée"),
-    "certificate": ("certificate", "Le certificat", "lu", "il a été ignoré"),
-}
+
+def _too_many(kind: str) -> Text:
+    if kind == "crl":
+        return said(
+            "The seal carries more than %(limit)s values of this kind (CRL); the rest were skipped.",
+            limit=MAX_VALUES,
+        )
+    if kind == "ocsp":
+        return said(
+            "The seal carries more than %(limit)s values of this kind (OCSP response); the rest were skipped.",
+            limit=MAX_VALUES,
+        )
+    return said(
+        "The seal carries more than %(limit)s values of this kind (certificate); the rest were skipped.",
+        limit=MAX_VALUES,
+    )
+
+
+def _unreadable(kind: str, index: int) -> Text:
+    if kind == "crl":
+        return said(
+            "The CRL no. %(index)s the seal carries could not be read (neither DER nor PEM); it was skipped.",
+            index=index,
+        )
+    if kind == "ocsp":
+        return said(
+            "The OCSP response no. %(index)s the seal carries could not be read (neither DER nor PEM); it was "
+            "skipped.",
+            index=index,
+        )
+    return said(
+        "The certificate no. %(index)s the seal carries could not be read (neither DER nor PEM); it was skipped.",
+        index=index,
+    )
 
 
 def _candidates(value: bytes) -> list[bytes]:
@@ -55,18 +86,11 @@ def _candidates(value: bytes) -> list[bytes]:
 
 
 def _read(values: list[bytes], kind: str, parse: Callable[[bytes], bytes]) -> tuple[list[bytes], list[Note]]:
-    en, fr, read_fr, skipped_fr = _KINDS[kind]
     read: list[bytes] = []
     notes: list[Note] = []
     for index, value in enumerate(values, start=1):
         if index > MAX_VALUES:
-            notes.append(
-                Note(
-                    f"The seal carries more than {MAX_VALUES} values of this kind ({en}); the rest were skipped.",
-                    f"Le cachet contient plus de {MAX_VALUES} valeurs de ce type ({fr.split(' ', 1)[1]}) ; "
-                    "les suivantes ont été ignorées.",
-                )
-            )
+            notes.append(Note(_too_many(kind)))
             break
         try:
             if not isinstance(value, bytes | bytearray) or len(value) > MAX_VALUE_BYTES:
@@ -77,12 +101,7 @@ def _read(values: list[bytes], kind: str, parse: Callable[[bytes], bytes]) -> tu
             read += [parse(der) for der in blobs]
         except Exception as error:  # anything a hostile value provokes: skipped, never raised
             log.info("seal %s no. %d unreadable: %s", kind, index, type(error).__name__)
-            notes.append(
-                Note(
-                    f"The {en} no. {index} the seal carries could not be read (neither DER nor PEM); it was skipped.",
-                    f"{fr} n° {index} que porte le cachet n'a pas pu être {read_fr} (ni DER ni PEM) ; {skipped_fr}.",
-                )
-            )
+            notes.append(Note(_unreadable(kind, index)))
     return read, notes
 
 

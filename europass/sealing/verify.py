@@ -2,7 +2,8 @@
 
 The engine (``europass.sealing.engine``) runs one check after another over what a reader made of the document
 (``europass.sealing.readers``); this module is the entry point the rest of the product calls.
-``verify()`` never raises: every problem becomes a failed check with a sentence in English and French.
+``verify()`` never raises: every problem becomes a failed check with a sentence for people (translated when
+shown).
 """
 
 from __future__ import annotations

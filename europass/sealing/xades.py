@@ -25,6 +25,8 @@ from typing import NoReturn
 import xmlsec
 from lxml import etree
 
+from europass.words import said
+
 from .certificates import summarize
 from .errors import SealingError
 from .evidence import SealEvidence, SealRefused
@@ -141,26 +143,17 @@ def _check_structure(
     """The one signature and the one ``SignedProperties`` element its signed references cover."""
     signatures = list(root.iter(f"{{{DS}}}Signature"))
     if not signatures:
-        raise SealRefused(
-            "The credential carries no electronic seal.", "L'attestation ne porte aucun cachet électronique."
-        )
+        raise SealRefused(said("The credential carries no electronic seal."))
     if len(signatures) > 1:
-        raise SealRefused(
-            "The document carries more than one signature: refused.",
-            "Le document porte plus d'une signature : refusé.",
-        )
+        raise SealRefused(said("The document carries more than one signature: refused."))
     signature = signatures[0]
     proof = signature.getparent()
     if proof is None or etree.QName(proof).localname != "proof" or proof.getparent() is not root:
         raise SealRefused(
-            "The seal is not where a Europass seal belongs (in the proof of the document root).",
-            "Le cachet n'est pas à la place d'un cachet Europass (dans la preuve à la racine du document).",
+            said("The seal is not where a Europass seal belongs (in the proof of the document root).")
         )
     if credential is not root and credential.getparent() is not root:
-        raise SealRefused(
-            "The credential is not where the seal covers it.",
-            "L'attestation n'est pas là où le cachet la couvre.",
-        )
+        raise SealRefused(said("The credential is not where the seal covers it."))
     ids: dict[str, int] = {}
     for element in root.iter():
         value = element.get("Id")
@@ -172,22 +165,15 @@ def _check_structure(
         uri = reference.get("URI")
         if uri == "":
             if not _is_document_reference(reference):
-                raise SealRefused(
-                    "A seal reference uses transforms that are not accepted.",
-                    "Une référence du cachet utilise des transformations non acceptées.",
-                )
+                raise SealRefused(said("A seal reference uses transforms that are not accepted."))
             document_references += 1
             continue
         if not uri or not uri.startswith("#"):
-            raise SealRefused(
-                "The seal refers to something outside the document: refused.",
-                "Le cachet fait référence à un élément extérieur au document : refusé.",
-            )
+            raise SealRefused(said("The seal refers to something outside the document: refused."))
         target_id = uri[1:]
         if ids.get(target_id, 0) != 1:
             raise SealRefused(
-                "The seal refers to an element whose identifier is missing or repeated: refused.",
-                "Le cachet fait référence à un élément dont l'identifiant manque ou est répété : refusé.",
+                said("The seal refers to an element whose identifier is missing or repeated: refused.")
             )
         target = (
             next(el for el in signature.iter() if el.get("Id") == target_id)
@@ -195,23 +181,14 @@ def _check_structure(
             else None
         )
         if target is None:
-            raise SealRefused(
-                "The seal refers to an element outside the signature: refused.",
-                "Le cachet fait référence à un élément hors de la signature : refusé.",
-            )
+            raise SealRefused(said("The seal refers to an element outside the signature: refused."))
         localname = etree.QName(target).localname
         if target.tag == f"{{{XADES}}}SignedProperties" and reference.get("Type") == SIGNED_PROPERTIES_TYPE:
             signed_properties.append(target)
         elif localname not in ("KeyInfo", "X509Data"):
-            raise SealRefused(
-                "The seal refers to an element it should not cover: refused.",
-                "Le cachet fait référence à un élément qu'il ne devrait pas couvrir : refusé.",
-            )
+            raise SealRefused(said("The seal refers to an element it should not cover: refused."))
     if document_references != 1:
-        raise SealRefused(
-            "The seal does not cover the whole credential exactly once.",
-            "Le cachet ne couvre pas l'ensemble de l'attestation exactement une fois.",
-        )
+        raise SealRefused(said("The seal does not cover the whole credential exactly once."))
     return signature, _signed_properties(signature, signed_properties)
 
 
@@ -221,8 +198,9 @@ def _signed_properties(signature: etree._Element, signed: list[etree._Element]) 
     ``ds:Object`` carrying another ``SigningTime``, say) is refused, never read."""
     if len(signed) != 1:
         raise SealRefused(
-            "The seal does not sign exactly one set of XAdES properties (signing time, signing certificate).",
-            "Le cachet ne signe pas exactement un ensemble de propriétés XAdES (heure et certificat de signature).",
+            said(
+                "The seal does not sign exactly one set of XAdES properties (signing time, signing certificate)."
+            )
         )
     qualifying = signed[0].getparent()
     unsigned = list(signature.iter(f"{{{XADES}}}UnsignedProperties"))
@@ -234,19 +212,14 @@ def _signed_properties(signature: etree._Element, signed: list[etree._Element]) 
         or len(unsigned) > 1
         or any(e.getparent() is not qualifying for e in unsigned)
     ):
-        raise SealRefused(
-            "The seal carries XAdES properties that it does not sign: refused.",
-            "Le cachet contient des propriétés XAdES qu'il ne signe pas : refusé.",
-        )
+        raise SealRefused(said("The seal carries XAdES properties that it does not sign: refused."))
     return signed[0]
 
 
 def _collect(signature: etree._Element, properties: etree._Element) -> _Signature:
     certificates = [_b64(c) for c in signature.findall("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS)]
     if not certificates:
-        raise SealRefused(
-            "The seal does not carry its certificate.", "Le cachet ne contient pas son certificat."
-        )
+        raise SealRefused(said("The seal does not carry its certificate."))
     unsigned = _unsigned_signature_properties(properties)
     extra = [
         _unsigned_b64(c)
@@ -299,8 +272,9 @@ def _verify_core(root: etree._Element, sig: _Signature) -> None:
         context.verify(sig.node)
     except xmlsec.Error:
         raise SealRefused(
-            "The seal is broken: the credential was changed after it was sealed, or the seal is not genuine.",
-            "Le cachet est rompu : l'attestation a été modifiée après avoir été scellée, ou le cachet n'est pas authentique.",
+            said(
+                "The seal is broken: the credential was changed after it was sealed, or the seal is not genuine."
+            )
         ) from None
 
 
@@ -311,10 +285,7 @@ def _check_signing_certificate(sig: _Signature) -> None:
         "xades:SignedSignatureProperties/xades:SigningCertificate/xades:Cert/xades:CertDigest", NS
     )
     if not cert_digests:
-        raise SealRefused(
-            "The seal does not name its signing certificate (XAdES SigningCertificate).",
-            "Le cachet ne désigne pas son certificat de signature (XAdES SigningCertificate).",
-        )
+        raise SealRefused(said("The seal does not name its signing certificate (XAdES SigningCertificate)."))
     for digest in cert_digests:
         method = digest.find("ds:DigestMethod", NS)
         name = DIGESTS.get(method.get("Algorithm", "") if method is not None else "")
@@ -323,8 +294,7 @@ def _check_signing_certificate(sig: _Signature) -> None:
         ):
             return
     raise SealRefused(
-        "The certificate in the seal is not the one the seal names (certificate swapped).",
-        "Le certificat du cachet n'est pas celui que le cachet désigne (certificat substitué).",
+        said("The certificate in the seal is not the one the seal names (certificate swapped).")
     )
 
 
@@ -342,8 +312,7 @@ def _proven_time(sig: _Signature) -> tuple[dt.datetime | None, str, str | None, 
             info = verify_timestamp_token(_b64(encapsulated), data)
             if not info.ok:
                 raise SealRefused(
-                    "The seal's time-stamp does not match the seal, or its signature is broken.",
-                    "L'horodatage du cachet ne correspond pas au cachet, ou sa signature est rompue.",
+                    said("The seal's time-stamp does not match the seal, or its signature is broken.")
                 )
             authority = None
             if info.tsa_cert_der:
@@ -367,8 +336,7 @@ def _proven_time(sig: _Signature) -> tuple[dt.datetime | None, str, str | None, 
 
 def _cannot_recompute() -> NoReturn:
     raise SealRefused(
-        "The seal's archive time-stamp covers data that cannot be recomputed here: refused.",
-        "L'horodatage d'archivage du cachet couvre des données qui ne peuvent pas être recalculées ici : refusé.",
+        said("The seal's archive time-stamp covers data that cannot be recomputed here: refused.")
     )
 
 
@@ -525,21 +493,19 @@ def _archive_stamps(sig: _Signature) -> list[TimestampInfo]:
         spent += len(tokens)
         if spent > MAX_ARCHIVE_TIMESTAMPS:
             raise SealRefused(
-                f"The seal carries too many archive time-stamps (more than {MAX_ARCHIVE_TIMESTAMPS}).",
-                f"Le cachet contient trop d'horodatages d'archivage (plus de {MAX_ARCHIVE_TIMESTAMPS}).",
+                said(
+                    "The seal carries too many archive time-stamps (more than %(limit)s).",
+                    limit=MAX_ARCHIVE_TIMESTAMPS,
+                )
             )
         if not tokens or stamp.find("xades:XMLTimeStamp", NS) is not None:
-            raise SealRefused(
-                "The seal's archive time-stamp could not be read.",
-                "L'horodatage d'archivage du cachet n'a pas pu être lu.",
-            )
+            raise SealRefused(said("The seal's archive time-stamp could not be read."))
         data = archive_timestamp_data(sig.node, stamp)
         for token in tokens:
             info = verify_timestamp_token(_b64(token), data)
             if not info.ok:
                 raise SealRefused(
-                    "The seal's archive time-stamp does not match the seal, or its signature is broken.",
-                    "L'horodatage d'archivage du cachet ne correspond pas au cachet, ou sa signature est rompue.",
+                    said("The seal's archive time-stamp does not match the seal, or its signature is broken.")
                 )
             infos.append(info)
     return infos
@@ -557,9 +523,8 @@ def verify_xades(root: etree._Element, credential: etree._Element) -> SealEviden
         proven, source, authority, stamp_certs = _proven_time(sig)
         archives = _archive_stamps(sig)
     except (SealingError, ValueError, TypeError) as error:
-        raise SealRefused(
-            f"The seal could not be read: {error}", f"Le cachet n'a pas pu être lu : {error}"
-        ) from None
+        reason = error.text if isinstance(error, SealingError) else str(error)
+        raise SealRefused(said("The seal could not be read: %(reason)s", reason=reason)) from None
     certificates, notes = read_certificates(sig.certificates)  # DER or PEM; unreadable: skipped, noted
     ocsps, ocsp_notes = read_ocsps(sig.ocsps)
     crls, crl_notes = read_crls(sig.crls)

@@ -261,7 +261,7 @@ def _pause(
 ) -> None:
     """The e-seal key cannot sign now: the credentials' batches wait, saying why (their credentials stay pending)."""
     log.warning("sealing: the e-seal key of %s cannot sign now (%s)", slug, error.code)
-    reason = error.messages.get(_lang(), str(error))
+    reason = error.message(_lang())
     paused.update({c.batch_id: reason for c in credentials if c.batch_id})
 
 

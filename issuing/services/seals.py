@@ -28,6 +28,7 @@ from europass.sealing.keys import KeyVault, SealKey, load_pem, load_pkcs12
 from europass.sealing.seal import Sealer
 from europass.sealing.timestamp import TimeStamper
 from europass.sealing.token_keys import Pkcs11Config, Pkcs11Source, check_pair
+from europass.words import said
 
 from ..audit import audit
 from ..models import AuditEvent, OrganisationSeal
@@ -189,7 +190,7 @@ def seal_install(
                 _("Upload a PKCS#12 file, or a PEM private key with its certificate chain.")
             )
     except SealingError as error:
-        raise ApplicationError(error.messages.get(_lang(), str(error)), code=error.code) from None
+        raise ApplicationError(error.message(_lang()), code=error.code) from None
     return seal_store(
         organisation=organisation, seal_key=seal_key, actor=actor, confirm_identifier=confirm_identifier
     )
@@ -254,10 +255,10 @@ def seal_key_of(seal: OrganisationSeal) -> SealKey:
         if remote.certificate.fingerprint(hashes.SHA256()).hex() != seal.fingerprint:
             raise SealingError(
                 "csc_other_certificate",
-                "The remote signing service now gives another certificate than the installed e-seal: install it "
-                "again.",
-                "Le service de signature distant donne désormais un autre certificat que le cachet installé : "
-                "installez-le à nouveau.",
+                said(
+                    "The remote signing service now gives another certificate than the installed e-seal: install it "
+                    "again."
+                ),
             )
         return SealKey(private_key=remote.private_key, certificate=certificate, chain=chain or remote.chain)
     if seal.source == OrganisationSeal.Source.PKCS11:
@@ -265,8 +266,7 @@ def seal_key_of(seal: OrganisationSeal) -> SealKey:
         if found.certificate.fingerprint(hashes.SHA256()).hex() != seal.fingerprint:
             raise SealingError(
                 "pkcs11_other_certificate",
-                "The token now holds another certificate than the installed e-seal: install it again.",
-                "Le jeton contient désormais un autre certificat que le cachet installé : installez-le à nouveau.",
+                said("The token now holds another certificate than the installed e-seal: install it again."),
             )
         return SealKey(private_key=found.private_key, certificate=certificate, chain=chain or found.chain)
     return SealKey(
@@ -364,7 +364,7 @@ def _page_limits(*, module: str = "", url: str = "", env_names: tuple[str, ...] 
 
 
 def _source_error(error: SealingError) -> ApplicationError:
-    return ApplicationError(error.messages.get(_lang(), str(error)), code=error.code)
+    return ApplicationError(error.message(_lang()), code=error.code)
 
 
 def seal_source_pkcs11(
@@ -489,8 +489,8 @@ def seal_source_test(*, organisation: Organisation, actor: Any) -> SealTest:
         )
     except (SealingError, ApplicationError) as error:
         ok = False
-        said = error.messages.get(_lang(), str(error)) if isinstance(error, SealingError) else error.message
-        message = _("The e-seal does not work: %(reason)s") % {"reason": said}
+        reason = error.message(_lang()) if isinstance(error, SealingError) else error.message
+        message = _("The e-seal does not work: %(reason)s") % {"reason": reason}
     result = SealTest(ok, message, tuple(formats), seal_level(), (time.perf_counter() - started) * 1000)
     audit(
         organisation=organisation,
@@ -534,10 +534,12 @@ def collect_validation_values(seal_key: SealKey) -> ValidationValues:
             subject = certificate.subject.rfc4514_string()
             raise SealingError(
                 "validation_data",
-                f"The revocation status of {subject} could not be obtained for a long-term (B-LT) seal; "
-                f"{'; '.join(fetched.errors) or 'no answer'}.",
-                f"Le statut de révocation de {subject} n'a pas pu être obtenu pour un cachet à long terme (B-LT) ; "
-                f"{'; '.join(fetched.errors) or 'aucune réponse'}.",
+                said(
+                    "The revocation status of %(subject)s could not be obtained for a long-term (B-LT) seal; "
+                    "%(errors)s.",
+                    subject=subject,
+                    errors="; ".join(fetched.errors) if fetched.errors else said("no answer"),
+                ),
             )
         crls += fetched.crls
         ocsps += fetched.ocsps

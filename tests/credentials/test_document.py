@@ -279,7 +279,8 @@ def test_a_verifiable_presentation_and_a_bare_credential_both_give_the_credentia
 def test_xml_that_is_not_a_credential_is_refused_with_its_code() -> None:
     with pytest.raises(CredentialError) as refused:
         Credential.from_xml(b"<html><body>hello</body></html>")
-    assert refused.value.code == "not_a_credential" and refused.value.messages["fr"]
+    assert refused.value.code == "not_a_credential"
+    assert refused.value.message("fr") and refused.value.message("fr") != refused.value.message("en")
 
 
 def test_json_ld_is_deterministic() -> None:

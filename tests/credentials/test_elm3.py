@@ -469,12 +469,12 @@ def test_both_signed_samples_conform_to_the_generic_profile_they_declare(
     assert result == ShaclResult(
         profile="EDC-generic-full",
         conforms=True,
-        violations=[],
+        sentences=[],
         declared="http://data.europa.eu/snb/model/ap/edc-generic-full",
         recognised=True,
-        violations_fr=[],
         violation_count=0,
     )
+    assert result.violations == [] and result.violations_fr == []
     check = shacl_check(result)
     assert check.code == "schema_valid" and check.status == CheckStatus.PASSED
     assert "EDC-generic-full" in check.message("en") and "EDC-generic-full" in check.message("fr")

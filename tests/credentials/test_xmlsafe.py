@@ -45,7 +45,8 @@ def test_hostile_or_broken_xml_is_refused_with_its_code(name: str, data: bytes, 
     with pytest.raises(CredentialError) as refused:
         parse_xml(data)
     assert refused.value.code == code, str(refused.value)
-    assert str(refused.value) == refused.value.messages["en"] and refused.value.messages["fr"]
+    assert str(refused.value) == refused.value.message("en") and refused.value.message("fr")
+    assert refused.value.message("fr") != refused.value.message("en")
 
 
 def test_the_size_limit_is_checked_before_parsing_and_can_be_lowered() -> None:

@@ -49,7 +49,7 @@ def test_an_rsa_1024_key_is_refused_as_too_weak(pki: DemoPKI) -> None:
     cert = issue_certificate(pki.anchor_cert, pki.anchor_key, seal_subject("Weak", "VATFR-9", "FR"), key=weak)
     with pytest.raises(SealingError) as refused:
         load_pem(_pem_key(weak), cert.public_bytes(serialization.Encoding.PEM))
-    assert refused.value.code == "weak_key" and "fr" in refused.value.messages
+    assert refused.value.code == "weak_key" and "trop faible" in refused.value.message("fr")
 
 
 def test_the_vault_round_trips_rotates_and_refuses_a_wrong_secret(pki: DemoPKI) -> None:

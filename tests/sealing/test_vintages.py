@@ -36,6 +36,7 @@ from europass.sealing.schema_check import xml_schema_check
 from europass.sealing.trust import TrustAnchor, TrustStore
 from europass.sealing.validation_data import read_certificates, read_crls, read_ocsps
 from europass.sealing.verify import verify
+from europass.words import Text
 
 from ..registry.pki import Issued, make_certificate
 
@@ -325,7 +326,10 @@ def test_an_unreadable_value_is_skipped_with_a_note_in_english_and_french() -> N
     der = _halcom_crl()
     read, notes = read_crls([b"garbage", der[:100], der, b"-----BEGIN X509 CRL-----\nnot base64\n"])
     assert read == [der] and len(notes) == 3
-    assert "no. 1" in notes[0].en and "skipped" in notes[0].en and "ignorée" in notes[0].fr
+    text = notes[0].text
+    assert isinstance(text, Text)
+    english, french = text.shown("en"), text.shown("fr")
+    assert "no. 1" in english and "skipped" in english and "ignorée" in french
     assert read_ocsps([der]) == ([], read_ocsps([der])[1]) and read_ocsps([der])[1]
     assert read_certificates([der])[0] == []
 
@@ -388,8 +392,10 @@ def test_an_unreadable_crl_in_the_seal_is_skipped_and_the_report_says_so() -> No
     )
     seal = report.check("seal_intact")
     assert seal is not None and seal.status == CheckStatus.PASSED
-    (note,) = [n for n in seal.details["notes"] if "CRL" in n["en"]]
-    assert "CRL no. 1" in note["en"] and "skipped" in note["en"] and "LCR n° 1" in note["fr"]
+    (note,) = [n for n in seal.details["notes"] if "CRL" in n.shown("en")]
+    assert (
+        "CRL no. 1" in note.shown("en") and "skipped" in note.shown("en") and "LCR n° 1" in note.shown("fr")
+    )
     assert check(report, "certificate_trusted")[0] in (CheckStatus.PASSED, CheckStatus.WARNING)
 
 

@@ -46,7 +46,8 @@ def test_hostile_xml_is_refused_quickly_with_its_code(name: str, data: bytes, co
     with pytest.raises(CredentialError) as refused:
         parse_xml(data)
     assert refused.value.code == code, refused.value
-    assert refused.value.messages["en"] and refused.value.messages["fr"]
+    assert refused.value.message("en") and refused.value.message("fr")
+    assert refused.value.message("fr") != refused.value.message("en")
     assert "root:" not in str(refused.value)
 
 

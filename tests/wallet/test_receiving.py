@@ -52,6 +52,26 @@ def test_an_unverified_email_gets_one_bilingual_claim_link_and_no_wallet_entry(s
     assert WalletCredential.objects.count() == 0
 
 
+def test_the_claim_email_says_everything_in_english_then_in_french(sealed_xml: bytes) -> None:
+    credential_deliver(
+        xml=sealed_xml,
+        holder_email="new@example.org",
+        credential_id="urn:x",
+        issuer_name="O'Brien & Daughters",
+        title="Bachelor",
+    )
+    message = mail.outbox[0]
+    assert message.subject == "Your credential is ready / Votre attestation est prête"
+    english, french = message.body.split("\n---\n")
+    url = "http://127.0.0.1:8000" + _claim_path(message)
+    assert english.startswith("Hello,") and french.strip().startswith("Bonjour,")
+    assert "O'Brien & Daughters has issued you a digital credential: Bachelor." in english  # not HTML-escaped
+    assert "O'Brien & Daughters vous a délivré une attestation numérique : Bachelor." in french
+    assert url in english and url in french
+    assert "The link works once, for 90 days." in english
+    assert "Le lien ne fonctionne qu'une fois, pendant 90 jours." in french
+
+
 def test_the_claim_token_is_stored_only_as_a_hash(sealed_xml: bytes) -> None:
     _deliver(sealed_xml, "new@example.org")
     token = _claim_path(mail.outbox[0]).rstrip("/").rsplit("/", 1)[1]

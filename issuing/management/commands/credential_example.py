@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from europass.credentials.example import example_credential
 
@@ -33,4 +34,6 @@ class Command(BaseCommand):
             output.write_text(edc3_payload(to_edc3(credential)), encoding="utf-8")
         else:
             output.write_bytes(credential.to_xml())
-        self.stdout.write(self.style.SUCCESS(f"Unsealed example credential written to {output}."))
+        self.stdout.write(
+            self.style.SUCCESS(_("Unsealed example credential written to %(path)s.") % {"path": output})
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from europass.core.errors import ApplicationError
 from europass.registry.models import Organisation
@@ -28,7 +29,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = Organisation.objects.filter(slug=options["organisation"]).first()
         if organisation is None:
-            raise CommandError(f"No organisation with the short name {options['organisation']!r}.")
+            raise CommandError(
+                _("No organisation with the short name %(slug)s.") % {"slug": repr(options["organisation"])}
+            )
         if options["formats"]:
             try:
                 formats_choose(
@@ -40,6 +43,11 @@ class Command(BaseCommand):
             except ApplicationError as error:
                 raise CommandError(error.message) from None
         self.stdout.write(
-            f"{organisation.slug}: {organisation.credential_formats} "
-            f"({organisation.get_credential_formats_display()}), seal level {seal_level()}"
+            _("%(organisation)s: %(formats)s (%(formats_name)s), seal level %(level)s")
+            % {
+                "organisation": organisation.slug,
+                "formats": organisation.credential_formats,
+                "formats_name": organisation.get_credential_formats_display(),
+                "level": seal_level(),
+            }
         )

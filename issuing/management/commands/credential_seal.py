@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from europass.core.errors import ApplicationError
 from europass.credentials.elm3 import credential_from_elm3
@@ -37,28 +38,38 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = Organisation.objects.filter(slug=options["organisation"]).first()
         if organisation is None:
-            raise CommandError(f"No organisation with the short name {options['organisation']!r}.")
+            raise CommandError(
+                _("No organisation with the short name %(slug)s.") % {"slug": repr(options["organisation"])}
+            )
         path = Path(options["input"])
         if not path.is_file():
-            raise CommandError(f"No such file: {path}")
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
         data = path.read_bytes()
         try:
             seal = active_seal(organisation)
             if options["format"] == "edc3":
                 sealed = jades_sealer_for(seal).seal(_edc3_payload(data, eidas_identifier_of(seal)))
             elif data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
-                raise CommandError(f"{path} is JSON: seal it with --format edc3.")
+                raise CommandError(_("%(path)s is JSON: seal it with --format edc3.") % {"path": path})
             else:
                 Credential.from_xml(find_credential_element(parse_xml(data)))
                 sealed = sealer_for(seal).seal(data)
         except CredentialError as error:
-            raise CommandError(f"{path} is not a usable credential: {error}") from None
+            raise CommandError(
+                _("%(path)s is not a usable credential: %(reason)s")
+                % {"path": path, "reason": error.message()}
+            ) from None
         except ApplicationError as error:
             raise CommandError(error.message) from None
         except SealingError as error:
-            raise CommandError(f"Sealing failed: {error}") from None
+            raise CommandError(_("Sealing failed: %(error)s") % {"error": error.message()}) from None
         Path(options["output"]).write_bytes(sealed)
-        self.stdout.write(self.style.SUCCESS(f"Sealed by {organisation}: {options['output']}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Sealed by %(organisation)s: %(path)s")
+                % {"organisation": organisation, "path": options["output"]}
+            )
+        )
 
 
 def _edc3_payload(data: bytes, eidas_identifier: str | None) -> str:
@@ -68,9 +79,9 @@ def _edc3_payload(data: bytes, eidas_identifier: str | None) -> str:
     if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
         payload = parse_json(data)
         if not isinstance(payload, dict):
-            raise CommandError("The JSON is not an EDC 3 credential.")
+            raise CommandError(_("The JSON is not an EDC 3 credential."))
         if "proof" in payload or "signatures" in payload or "payload" in payload:
-            raise CommandError("This document is sealed already.")
+            raise CommandError(_("This document is sealed already."))
         credential_from_elm3(payload)  # refuses what is not an EDC 3 credential, with the reason
         return data.decode("utf-8-sig")
     credential = Credential.from_xml(find_credential_element(parse_xml(data)))

@@ -4,6 +4,7 @@ import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from issuing.demo import demo_tsa_authority, tsa_paths
 
@@ -22,11 +23,12 @@ class Command(BaseCommand):
 
         if not all(path.exists() for path in tsa_paths()):
             raise CommandError(
-                "The demo time-stamping authority has no key yet: run `manage.py demo_setup` first."
+                _("The demo time-stamping authority has no key yet: run `manage.py demo_setup` first.")
             )
         http = server(demo_tsa_authority(), port=options["port"])
         self.stdout.write(
-            f"Demo time-stamping authority: http://127.0.0.1:{options['port']}/ (Ctrl-C stops it)"
+            _("Demo time-stamping authority: %(url)s (Ctrl-C stops it)")
+            % {"url": f"http://127.0.0.1:{options['port']}/"}
         )
         try:
             http.serve_forever()

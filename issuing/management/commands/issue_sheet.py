@@ -5,6 +5,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from europass.core.errors import ApplicationError
 from europass.registry.models import Organisation
@@ -32,10 +34,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = Organisation.objects.filter(slug=options["organisation"]).first()
         if organisation is None:
-            raise CommandError(f"No organisation with the short name {options['organisation']!r}.")
+            raise CommandError(
+                _("No organisation with the short name %(slug)s.") % {"slug": repr(options["organisation"])}
+            )
         path = Path(options["file"])
         if not path.is_file():
-            raise CommandError(f"No such file: {path}")
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
         try:
             batch = batch_upload(
                 organisation=organisation, actor="command line", data=path.read_bytes(), filename=path.name
@@ -43,31 +47,41 @@ class Command(BaseCommand):
         except ApplicationError as error:
             raise CommandError(error.message) from None
         for problem in batch.problems:
-            where = f"row {problem.get('row') or '-'}, column {problem.get('column') or '-'}"
-            value = f" (value {problem.get('value')!r})" if problem.get("value") not in (None, "") else ""
-            self.stderr.write(f"{problem.get('severity', 'error')}: {where}{value}: {problem.get('message')}")
+            self.stderr.write(_problem(problem))
         if batch.status == Batch.Status.INVALID:
-            raise CommandError(f"The sheet has errors: nothing was issued. Batch {batch.public_id}.")
+            raise CommandError(
+                _("The sheet has errors: nothing was issued. Batch %(batch)s.") % {"batch": batch.public_id}
+            )
         try:
             batch = batch_confirm(batch=batch, actor="command line")
         except ApplicationError as error:
             raise CommandError(error.message) from None
-        self.stdout.write(f"Batch {batch.public_id}: {batch.total} credentials queued for sealing.")
+        self.stdout.write(
+            ngettext(
+                "Batch %(batch)s: %(count)s credential queued for sealing.",
+                "Batch %(batch)s: %(count)s credentials queued for sealing.",
+                batch.total,
+            )
+            % {"batch": batch.public_id, "count": batch.total}
+        )
         if not options["wait"]:
             return
         deadline = time.monotonic() + options["timeout"]
         while True:
             batch.refresh_from_db()
             progress = batch_progress(batch)
-            self.stdout.write(
-                f"\r{progress.sealed}/{progress.total} sealed, {progress.failed} failed ({progress.percent} %)",
-                ending="",
-            )
+            counts = _("%(sealed)s/%(total)s sealed, %(failed)s failed (%(percent)s %%)") % {
+                "sealed": progress.sealed,
+                "total": progress.total,
+                "failed": progress.failed,
+                "percent": progress.percent,
+            }
+            self.stdout.write(f"\r{counts}", ending="")
             self.stdout.flush()
             if progress.pending == 0:
                 break
             if time.monotonic() > deadline:
-                raise CommandError("Timed out waiting for the workers. Is a Celery worker running?")
+                raise CommandError(_("Timed out waiting for the workers. Is a Celery worker running?"))
             time.sleep(0.5)
         self.stdout.write("")
         if options["out"]:
@@ -78,7 +92,43 @@ class Command(BaseCommand):
                 (out / f"{credential.row_number or 0:05d}-{credential.public_id}.xml").write_bytes(
                     bytes(credential.xml or b"")
                 )
-            self.stdout.write(f"Sealed XML written to {out}.")
+            self.stdout.write(_("Sealed XML written to %(path)s.") % {"path": out})
         if progress.failed:
-            raise CommandError(f"{progress.failed} credentials failed; retry them from the batch page.")
-        self.stdout.write(self.style.SUCCESS(f"Done: {progress.sealed} credentials sealed."))
+            raise CommandError(
+                ngettext(
+                    "%(count)s credential failed; retry it from the batch page.",
+                    "%(count)s credentials failed; retry them from the batch page.",
+                    progress.failed,
+                )
+                % {"count": progress.failed}
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                ngettext(
+                    "Done: %(count)s credential sealed.",
+                    "Done: %(count)s credentials sealed.",
+                    progress.sealed,
+                )
+                % {"count": progress.sealed}
+            )
+        )
+
+
+SEVERITIES = {"error": gettext_lazy("error"), "warning": gettext_lazy("warning")}
+
+
+def _problem(problem: dict[str, Any]) -> str:
+    """One problem of the sheet, on one line: its severity, where it is, the value, what is wrong."""
+    severity = problem.get("severity", "error")
+    facts = {
+        "severity": SEVERITIES.get(severity, severity),
+        "row": problem.get("row") or "-",
+        "column": problem.get("column") or "-",
+        "message": problem.get("message"),
+    }
+    if problem.get("value") in (None, ""):
+        return _("%(severity)s: row %(row)s, column %(column)s: %(message)s") % facts
+    return _("%(severity)s: row %(row)s, column %(column)s (value %(value)s): %(message)s") % {
+        **facts,
+        "value": repr(problem.get("value")),
+    }

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from europass.core.errors import ApplicationError
 from europass.registry.models import Organisation
@@ -37,15 +38,35 @@ ACTOR = "command line"
 
 def describe(seal: OrganisationSeal | None) -> str:
     if seal is None:
-        return "no e-seal installed"
-    where = ""
+        return _("no e-seal installed")
+    facts: dict[str, object] = {
+        "source": seal.get_source_display(),
+        "subject": seal.subject,
+        "day": f"{seal.not_after:%Y-%m-%d}",
+    }
     if seal.source == OrganisationSeal.Source.PKCS11:
         config = Pkcs11Config.from_json(seal.source_config)
-        where = f" on token {config.token_label!r}, key {config.key_name!r} ({config.module}), PIN from ${config.pin_env}"
-    elif seal.source == OrganisationSeal.Source.CSC:
+        return _(
+            "%(source)s on token %(token)s, key %(key)s (%(module)s), PIN from $%(pin_env)s: %(subject)s, "
+            "valid until %(day)s"
+        ) % {
+            **facts,
+            "token": repr(config.token_label),
+            "key": repr(config.key_name),
+            "module": config.module,
+            "pin_env": config.pin_env,
+        }
+    if seal.source == OrganisationSeal.Source.CSC:
         remote = CscConfig.from_json(seal.source_config)
-        where = f" at {remote.url}, credential {remote.credential_id!r}, client {remote.client_id!r}"
-    return f"{seal.get_source_display()}{where}: {seal.subject}, valid until {seal.not_after:%Y-%m-%d}"
+        return _(
+            "%(source)s at %(url)s, credential %(credential)s, client %(client)s: %(subject)s, valid until %(day)s"
+        ) % {
+            **facts,
+            "url": remote.url,
+            "credential": repr(remote.credential_id),
+            "client": repr(remote.client_id),
+        }
+    return _("%(source)s: %(subject)s, valid until %(day)s") % facts
 
 
 class Command(BaseCommand):
@@ -82,12 +103,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = Organisation.objects.filter(slug=options["organisation"]).first()
         if organisation is None:
-            raise CommandError(f"No organisation with the short name {options['organisation']!r}.")
+            raise CommandError(
+                _("No organisation with the short name %(slug)s.") % {"slug": repr(options["organisation"])}
+            )
         source = options.get("source")
         try:
             if source == "pkcs11":
                 if not (options["key_label"] or options["key_id"]):
-                    raise CommandError("Name the key: --key-label or --key-id.")
+                    raise CommandError(_("Name the key: --key-label or --key-id."))
                 config = Pkcs11Config(
                     module=options["module"],
                     token_label=options["token_label"],
@@ -103,7 +126,7 @@ class Command(BaseCommand):
                     chain_pem=_read(options.get("chain")),
                     by_operator=True,
                 )
-                self.stdout.write(f"{organisation.slug}: the e-seal is now {describe(seal)}")
+                self.stdout.write(_now(organisation, seal))
             elif source == "csc":
                 seal = seal_source_csc(
                     organisation=organisation,
@@ -119,23 +142,39 @@ class Command(BaseCommand):
                     ),
                     by_operator=True,
                 )
-                self.stdout.write(f"{organisation.slug}: the e-seal is now {describe(seal)}")
+                self.stdout.write(_now(organisation, seal))
             elif source == "software":
                 seal = seal_source_software(organisation=organisation, actor=ACTOR, by_operator=True)
-                self.stdout.write(f"{organisation.slug}: the e-seal is now {describe(seal)}")
+                self.stdout.write(_now(organisation, seal))
             elif source == "test":
                 result = seal_source_test(organisation=organisation, actor=ACTOR)
                 self.stdout.write(
-                    f"{organisation.slug}: {result.message} ({', '.join(result.formats) or 'no format'}, "
-                    f"{result.level}, {result.milliseconds:.0f} ms)"
+                    _("%(organisation)s: %(message)s (%(formats)s, %(level)s, %(milliseconds)s ms)")
+                    % {
+                        "organisation": organisation.slug,
+                        "message": result.message,
+                        "formats": ", ".join(result.formats) or _("no format"),
+                        "level": result.level,
+                        "milliseconds": f"{result.milliseconds:.0f}",
+                    }
                 )
                 if not result.ok:
-                    raise CommandError("The e-seal test failed.")
+                    raise CommandError(_("The e-seal test failed."))
             else:
                 active = OrganisationSeal.objects.filter(organisation=organisation, active=True).first()
-                self.stdout.write(f"{organisation.slug}: {describe(active)}; seal level {seal_level()}")
+                self.stdout.write(
+                    _("%(organisation)s: %(seal)s; seal level %(level)s")
+                    % {"organisation": organisation.slug, "seal": describe(active), "level": seal_level()}
+                )
         except ApplicationError as error:
             raise CommandError(error.message) from None
+
+
+def _now(organisation: Organisation, seal: OrganisationSeal) -> str:
+    return _("%(organisation)s: the e-seal is now %(seal)s") % {
+        "organisation": organisation.slug,
+        "seal": describe(seal),
+    }
 
 
 def _read(path: str | None) -> bytes | None:
@@ -143,5 +182,5 @@ def _read(path: str | None) -> bytes | None:
         return None
     file = Path(path)
     if not file.is_file():
-        raise CommandError(f"No such file: {path}")
+        raise CommandError(_("No such file: %(path)s") % {"path": path})
     return file.read_bytes()

@@ -12,8 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from europass.registry.selectors import trust_store
 from europass.sealing.errors import SealingError
@@ -23,6 +26,11 @@ from verification.reading import UnusableInput
 from verification.services import verify_upload
 
 MARKS = {"passed": "✓", "failed": "✗", "warning": "!", "not_applicable": "–"}
+VERDICTS = {
+    "verified": gettext_lazy("VERIFIED"),
+    "partially_verified": gettext_lazy("PARTIALLY VERIFIED"),
+    "failed": gettext_lazy("FAILED"),
+}
 
 
 class Command(BaseCommand):
@@ -49,7 +57,12 @@ class Command(BaseCommand):
             action="store_true",
             help="The --trust-anchor certificates are qualified for e-seals",
         )
-        parser.add_argument("--lang", default="en", choices=["en", "fr"], help="Language of the messages")
+        parser.add_argument(
+            "--lang",
+            default="en",
+            choices=[code for code, _name in settings.LANGUAGES],
+            help="Language of the messages",
+        )
 
     def _fail(self, message: str, as_json: bool) -> None:
         if as_json:
@@ -59,12 +72,19 @@ class Command(BaseCommand):
         sys.exit(2)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override(options["lang"]):
+            self._verify(options)
+
+    def _verify(self, options: dict[str, Any]) -> None:
         as_json: bool = options["json"]
         lang: str = options["lang"]
         try:
             data = sys.stdin.buffer.read() if options["file"] == "-" else Path(options["file"]).read_bytes()
         except OSError as error:
-            self._fail(f"Cannot read {options['file']}: {error.strerror}", as_json)
+            self._fail(
+                _("Cannot read %(file)s: %(reason)s") % {"file": options["file"], "reason": error.strerror},
+                as_json,
+            )
         trust = trust_store()
         extra: list[TrustAnchor] = []
         for path in options["trust_anchor"]:
@@ -74,26 +94,21 @@ class Command(BaseCommand):
                         TrustAnchor(der, name=Path(path).name, qualified_for_seals=options["qualified"])
                     )
             except (OSError, SealingError, ValueError) as error:
-                raise CommandError(f"Cannot use the trust anchor {path}: {error}") from error
+                raise CommandError(
+                    _("Cannot use the trust anchor %(path)s: %(error)s") % {"path": path, "error": error}
+                ) from error
         if extra:
             trust = trust.with_anchors(extra)
-        with translation.override(lang):
-            try:
-                report = verify_upload(data=data, filename=options["file"], trust=trust)
-            except UnusableInput as error:
-                self._fail(error.message, as_json)
+        try:
+            report = verify_upload(data=data, filename=options["file"], trust=trust)
+        except UnusableInput as error:
+            self._fail(str(error.message), as_json)
         well_formed = report.check("well_formed")
         unusable = well_formed is not None and well_formed.status == CheckStatus.FAILED
         if as_json:
             self.stdout.write(json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2))
         else:
-            verdicts = {
-                "verified": ("VERIFIED", "VÉRIFIÉ"),
-                "partially_verified": ("PARTIALLY VERIFIED", "PARTIELLEMENT VÉRIFIÉ"),
-                "failed": ("FAILED", "ÉCHEC"),
-            }
-            en, fr = verdicts[report.verdict]
-            self.stdout.write(fr if lang == "fr" else en)
+            self.stdout.write(str(VERDICTS[report.verdict]))
             if report.credential is not None:
                 summary = report.to_dict(lang)["credential"]
                 self.stdout.write(f"  {summary['title']} — {summary['holder']['name']}")

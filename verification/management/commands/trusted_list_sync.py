@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from europass.core.errors import ApplicationError
 from verification.trusted_lists import lotl_signers, trusted_list_sync, trusted_list_sync_if_due
@@ -46,10 +47,10 @@ class Command(BaseCommand):
         try:
             if options["if_due"]:
                 if options["lotl_url"] or options["signers"] or options["territory"]:
-                    raise CommandError("--if-due takes no other option (it syncs as configured).")
+                    raise CommandError(_("--if-due takes no other option (it syncs as configured)."))
                 sync = trusted_list_sync_if_due()
                 if sync is None:
-                    self.stdout.write("No sync is due.")
+                    self.stdout.write(_("No sync is due."))
                     return
             else:
                 signers = lotl_signers(options["signers"]) if options["signers"] else None
@@ -59,21 +60,41 @@ class Command(BaseCommand):
         except ApplicationError as error:
             raise CommandError(error.message) from error
         for message in sync.messages:
-            self.stderr.write(self.style.WARNING(f"WARNING: {message}"))
+            self.stderr.write(self.style.WARNING(_("WARNING: %(message)s") % {"message": message}))
         for territory, state in sorted(sync.territories.items()):
             if state.get("state") == "imported":
                 self.stdout.write(
-                    f"{territory}: list {state.get('sequence_number')}, {state.get('services')} services, "
-                    f"{state.get('added')} added, {state.get('updated')} updated, "
-                    f"{state.get('unchanged')} unchanged, {state.get('removed')} removed"
+                    _(
+                        "%(territory)s: list %(sequence)s, %(services)s services, %(added)s added, "
+                        "%(updated)s updated, %(unchanged)s unchanged, %(removed)s removed"
+                    )
+                    % {
+                        "territory": territory,
+                        "sequence": state.get("sequence_number"),
+                        "services": state.get("services"),
+                        "added": state.get("added"),
+                        "updated": state.get("updated"),
+                        "unchanged": state.get("unchanged"),
+                        "removed": state.get("removed"),
+                    }
                 )
             else:
-                self.stdout.write(f"{territory}: FAILED: {state.get('reason')}")
-        summary = (
-            f"LOTL {sync.lotl_sequence_number or '?'}: {sync.lists_fetched} lists imported, "
-            f"{sync.lists_failed} failed, {sync.services_imported} services, "
-            f"{sync.anchors_changed} anchors added or changed."
-        )
+                self.stdout.write(
+                    _("%(territory)s: FAILED: %(reason)s")
+                    % {"territory": territory, "reason": state.get("reason")}
+                )
+        summary = _(
+            "LOTL %(sequence)s: %(fetched)s lists imported, %(failed)s failed, %(services)s services, "
+            "%(anchors)s anchors added or changed."
+        ) % {
+            "sequence": sync.lotl_sequence_number or "?",
+            "fetched": sync.lists_fetched,
+            "failed": sync.lists_failed,
+            "services": sync.services_imported,
+            "anchors": sync.anchors_changed,
+        }
         if not sync.ok:
-            raise CommandError(f"The sync failed: {'; '.join(sync.messages) or 'see the log'}")
+            raise CommandError(
+                _("The sync failed: %(reasons)s") % {"reasons": "; ".join(sync.messages) or _("see the log")}
+            )
         self.stdout.write(self.style.SUCCESS(summary))

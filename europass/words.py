@@ -1,0 +1,116 @@
+"""Sentences said to people, kept as an English template and its parameters, translated when they are shown.
+
+The sealing core, the credential reader and the verifier say many things ("The seal's certificate expired on
+%(day)s."): each is a ``said("template", day=...)``, a ``Text`` that keeps the template (the gettext msgid) and the
+values apart, so a check result is a code, a template and parameters until a page, an API response or a log shows it
+in the reader's language. Every template is in ``locale/<language>/LC_MESSAGES/django.po`` (``makemessages`` reads
+``said`` and ``said_n`` as gettext keywords), so a third language is one ``.po`` file.
+
+Outside Django (a library use of the sealing core without settings) the same compiled catalogues are read with the
+standard library's ``gettext``.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext as stdlib_gettext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A sentence not yet translated: the English template (with ``%(name)s`` placeholders) and its values. A value
+    may be a ``Text`` itself, shown in the same language. ``plural`` and ``count`` make it a plural form."""
+
+    template: str
+    params: tuple[tuple[str, Any], ...] = ()
+    plural: str | None = None
+    count: int | None = None
+
+    def shown(self, lang: str | None = None) -> str:
+        """The sentence in ``lang`` (the active language when None), English when there is no translation."""
+        if self.plural is not None and self.count is not None:
+            sentence = _ngettext(self.template, self.plural, self.count, lang)
+        else:
+            sentence = _gettext(self.template, lang)
+        if not self.params:
+            return sentence
+        values = {
+            name: (value.shown(lang) if isinstance(value, Text) else value) for name, value in self.params
+        }
+        return sentence % values
+
+    def __str__(self) -> str:
+        return self.shown()
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return dict(self.params)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The machine form: the template and the parameters (nested texts as their English sentence)."""
+        return {
+            "template": self.template,
+            "params": {name: (v.shown("en") if isinstance(v, Text) else v) for name, v in self.params},
+        }
+
+
+def said(template: str, /, **params: Any) -> Text:
+    """A sentence for people; ``template`` is the English msgid, ``params`` fill its ``%(name)s`` placeholders."""
+    return Text(template, tuple(params.items()))
+
+
+def said_n(singular: str, plural: str, count: int, /, **params: Any) -> Text:
+    """A sentence with a singular and a plural form, chosen by ``count`` in the reader's language (``count`` is
+    also a parameter)."""
+    return Text(singular, tuple({"count": count, **params}.items()), plural, count)
+
+
+def text_of(value: Text | str) -> Text:
+    """A ``Text`` for a sentence that may already be one (a plain string is shown as it is, untranslated)."""
+    return value if isinstance(value, Text) else Text("%(sentence)s", (("sentence", value),))
+
+
+def joined(parts: list[Text], separator: str = " ") -> Text:
+    """Several sentences said one after the other."""
+    names = {f"s{i}": part for i, part in enumerate(parts)}
+    return Text(separator.join(f"%({name})s" for name in names), tuple(names.items()))
+
+
+def _django_ready() -> bool:
+    try:
+        from django.conf import settings
+    except ImportError:  # pragma: no cover - Django is a dependency of the project
+        return False
+    return bool(settings.configured)
+
+
+def _gettext(template: str, lang: str | None) -> str:
+    if _django_ready():
+        from django.utils import translation
+
+        if lang is None:
+            return translation.gettext(template)
+        with translation.override(lang):
+            return translation.gettext(template)
+    return _catalogue(lang or "en").gettext(template)
+
+
+def _ngettext(singular: str, plural: str, count: int, lang: str | None) -> str:
+    if _django_ready():
+        from django.utils import translation
+
+        if lang is None:
+            return translation.ngettext(singular, plural, count)
+        with translation.override(lang):
+            return translation.ngettext(singular, plural, count)
+    return _catalogue(lang or "en").ngettext(singular, plural, count)
+
+
+@functools.cache
+def _catalogue(lang: str) -> stdlib_gettext.NullTranslations:
+    return stdlib_gettext.translation("django", LOCALE_DIR, languages=[lang[:2]], fallback=True)
