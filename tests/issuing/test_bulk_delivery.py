@@ -129,3 +129,14 @@ def test_an_email_the_mail_server_refuses_fails_only_its_credential_and_keeps_no
     )
     assert not ClaimToken.objects.filter(email="learner2@example.org").exists()
     assert sorted(m.to[0] for m in mail.outbox) == ["learner1@example.org", "learner3@example.org"]
+
+
+def test_a_large_batch_goes_in_the_largest_chunks_and_a_smaller_one_in_sixteen(settings: Any) -> None:
+    from issuing.services.batches import chunk_size
+
+    settings.ISSUING_CHUNK_SIZE = 500
+    assert chunk_size(50_000) == 500  # 100 tasks: a few statements and one message per 500 credentials
+    assert chunk_size(1_600) == 100  # 16 tasks: every worker gets a share, the progress moves
+    assert chunk_size(20) == 25  # one task: no chunk smaller than 25
+    settings.ISSUING_CHUNK_SIZE = 10
+    assert chunk_size(200) == 10  # the operator's limit wins
