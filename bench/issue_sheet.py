@@ -4,8 +4,10 @@
 
 Generates an N-row XLSX, then: upload → parse + validate → confirm → Celery workers (separate processes, the
 configured broker) seal and store every credential. In the same run, a bare signxml XAdES sign loop over the same
-N documents on one core. Targets (issue 5): end-to-end ≤ 1.5× the bare loop; parse + validate of 10,000 rows
-≤ 3 s; worker memory flat. Uses a scratch SQLite database and broker under a temporary VAR_DIR unless
+N documents on one core. Then, in this process over ``--sample`` fresh rows, where a credential's time and
+database statements go (create, build, seal, store, deliver) against the raw RSA signature. Targets (issue 18):
+≥ 2,000 credentials/s with 2 workers, ≤ 0.6× the bare loop; ≤ 0.05 statements per credential; parse + validate of
+50,000 rows ≤ 3 s; worker memory flat. Uses a scratch SQLite database and broker under a temporary VAR_DIR unless
 DATABASE_URL / REDIS_URL are set.
 """
 
@@ -77,10 +79,85 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def breakdown(organisation: object, sample: int) -> dict[str, float]:
+    """Where a credential's time and database statements go, measured in this process over ``sample`` fresh rows:
+    creating the rows with their status-list entries, building the document, sealing it, the rest of the sealing
+    loop (claim and store), delivery; and the raw RSA signature, the floor no XAdES seal goes under."""
+    from unittest import mock
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from issuing.services import sealing
+    from issuing.services.batches import credentials_create
+    from issuing.services.delivery import credentials_deliver
+    from issuing.services.seals import sealer_for
+
+    validation = validate_sheet(
+        read_sheet(make_sheet(sample, offset=10_000_000), filename="b.xlsx"), organisation=organisation
+    )  # type: ignore[arg-type]
+    assert validation.ok, validation.problems[:5]
+    with CaptureQueriesContext(connection) as created_q, transaction.atomic():
+        started = time.perf_counter()
+        created = credentials_create(organisation=organisation, rows=list(validation.rows))  # type: ignore[arg-type]
+        create_s = time.perf_counter() - started
+    ids = [c.pk for c in created]
+    issued = list(
+        IssuedCredential.objects.filter(pk__in=ids).select_related(
+            "organisation", "qualification", "status_list"
+        )
+    )
+    seal = active_seal(organisation)  # type: ignore[arg-type]
+    sealer = sealer_for(seal)
+    builder = DocumentBuilder(organisation)  # type: ignore[arg-type]
+    now = dt.datetime.now(dt.UTC)
+    started = time.perf_counter()
+    documents = [builder.credential(c, now=now).to_xml() for c in issued]
+    build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for document in documents:
+        sealer.seal(document)
+    seal_s = time.perf_counter() - started
+    key = seal_key_of(seal).private_key
+    started = time.perf_counter()
+    for document in documents:
+        key.sign(document, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr]
+    raw_s = time.perf_counter() - started
+    with (
+        mock.patch.object(sealing, "_enqueue_delivery", lambda ids: None),
+        CaptureQueriesContext(connection) as sealed_q,
+    ):
+        started = time.perf_counter()
+        result = sealing.credentials_seal(credential_ids=ids)
+        loop_s = time.perf_counter() - started
+    assert result.sealed == sample, result
+    with CaptureQueriesContext(connection) as delivered_q:
+        started = time.perf_counter()
+        credentials_deliver(credential_ids=ids)
+        deliver_s = time.perf_counter() - started
+    return {
+        "create_ms": create_s / sample * 1000,
+        "create_q": len(created_q) / sample,
+        "build_ms": build_s / sample * 1000,
+        "seal_ms": seal_s / sample * 1000,
+        "store_ms": max(0.0, loop_s - build_s - seal_s) / sample * 1000,
+        "loop_ms": loop_s / sample * 1000,
+        "seal_q": len(sealed_q) / sample,
+        "deliver_ms": deliver_s / sample * 1000,
+        "deliver_q": len(delivered_q) / sample,
+        "raw_ms": raw_s / sample * 1000,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--sample", type=int, default=500, help="rows of the in-process per-credential breakdown"
+    )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     from django.test.utils import override_settings
@@ -151,6 +228,18 @@ def main() -> None:
     print(
         f"  worker RSS at 10 % → end (MB)     {[round(k / 1024) for k in memory_start]} → {[round(k / 1024) for k in memory_end]}"
     )
+    parts = breakdown(organisation, args.sample)
+    statements = parts["create_q"] + parts["seal_q"] + parts["deliver_q"]
+    print(f"  per credential, in process ({args.sample} rows):        ms   statements")
+    print(f"    create rows + status entries      {parts['create_ms']:8.3f}   {parts['create_q']:6.3f}")
+    print(f"    build the document                {parts['build_ms']:8.3f}")
+    print(f"    seal (XAdES)                      {parts['seal_ms']:8.3f}")
+    print(f"    claim + store (loop − build − seal){parts['store_ms']:7.3f}   {parts['seal_q']:6.3f}")
+    print(f"    deliver                           {parts['deliver_ms']:8.3f}   {parts['deliver_q']:6.3f}")
+    print(f"    raw RSA signature (the floor)     {parts['raw_ms']:8.3f}")
+    total = parts["create_ms"] + parts["loop_ms"] + parts["deliver_ms"]
+    print(f"    total / raw signature             {total / parts['raw_ms']:8.1f}x")
+    print(f"    statements per credential         {statements:8.3f}   (target ≤ 0.05)")
 
 
 if __name__ == "__main__":

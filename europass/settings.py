@@ -350,7 +350,7 @@ if not REDIS_URL:
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
-ISSUING_CHUNK_SIZE: int = env.int("ISSUING_CHUNK_SIZE", default=100)
+ISSUING_CHUNK_SIZE: int = env.int("ISSUING_CHUNK_SIZE", default=500)  # the largest chunk (batches.chunk_size)
 # Wallet: how many credentials a citizen may upload (those issued to them do not count).
 WALLET_MAX_UPLOADED_CREDENTIALS: int = env.int("WALLET_MAX_UPLOADED_CREDENTIALS", default=500)
 # How long batch zips of XML and PDF are kept.

@@ -7,13 +7,10 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,6 +18,7 @@ from django.utils.translation import gettext as _
 from europass.accounts.models import User
 from europass.core.errors import ApplicationError, Conflict, Gone, NotFound
 
+from .delivery import CLAIM_VALIDITY, Delivery, credentials_deliver
 from .models import ClaimToken, CredentialPdf, ShareLink, WalletCredential
 from .summary import Summary, document_format, parse_credential, search_text, summarize
 from .tokens import new_token, token_hash
@@ -30,31 +28,44 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CLAIM_VALIDITY = dt.timedelta(days=90)
 SHARE_DEFAULT_DAYS = 30
 SHARE_MAX_DAYS = 365
 
 
-def _verified_user(email: str) -> User | None:
-    address = EmailAddress.objects.filter(email__iexact=email, verified=True).select_related("user").first()
-    return address.user if address is not None else None  # type: ignore[return-value]
-
-
-def _store(
+def wallet_row(
     *,
     owner: User,
     xml: bytes,
     source: str,
-    summary: Summary,
+    summary: Summary | None = None,
     warning: dict[str, str] | None = None,
     companion: bytes = b"",
     recorded: dict[str, Any] | None = None,
-) -> tuple[WalletCredential, bool]:
-    """Keep a credential in a wallet once per (credential id, owner): a second delivery is a no-op. ``xml``: the
-    sealed document as received, XML or JSON-LD (its format is kept beside it); ``companion``: the same credential
-    sealed in the other format, when its issuer issued both; ``recorded``: what the verifier found
-    (``findings_record``), when it verified the credential on its way in."""
-    defaults: dict[str, Any] = {
+) -> WalletCredential:
+    """An unsaved wallet row for a sealed credential: ``xml`` the sealed document as received, XML or JSON-LD (its
+    format is kept beside it); ``companion`` the same credential sealed in the other format, when its issuer issued
+    both; ``recorded`` what the verifier found (``findings_record``), when it verified the credential on its way in."""
+    if summary is None:
+        summary = summarize(parse_credential(xml), xml)
+    return WalletCredential(
+        owner=owner,
+        credential_id=summary.credential_id,
+        **_row_values(
+            xml=xml, source=source, summary=summary, warning=warning, companion=companion, recorded=recorded
+        ),
+    )
+
+
+def _row_values(
+    *,
+    xml: bytes,
+    source: str,
+    summary: Summary,
+    warning: dict[str, str] | None,
+    companion: bytes,
+    recorded: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
         "xml": xml,
         "xml_sha256": summary.xml_sha256,
         "document_format": document_format(xml),
@@ -75,6 +86,23 @@ def _store(
         "search_text": search_text(summary.title, summary.awarding_body),
         **(recorded or {}),
     }
+
+
+def _store(
+    *,
+    owner: User,
+    xml: bytes,
+    source: str,
+    summary: Summary,
+    warning: dict[str, str] | None = None,
+    companion: bytes = b"",
+    recorded: dict[str, Any] | None = None,
+) -> tuple[WalletCredential, bool]:
+    """Keep a credential in a wallet once per (credential id, owner): a second delivery is a no-op (``wallet_row``
+    says what is kept)."""
+    defaults = _row_values(
+        xml=xml, source=source, summary=summary, warning=warning, companion=companion, recorded=recorded
+    )
     try:
         with transaction.atomic():
             credential, created = WalletCredential.objects.get_or_create(
@@ -83,7 +111,7 @@ def _store(
     except IntegrityError:  # a concurrent delivery of the same credential won the race
         return WalletCredential.objects.get(owner=owner, credential_id=summary.credential_id), False
     if created:
-        pdfs_prepare_later(credential)
+        pdfs_prepare_later([credential.pk])
     return credential, created
 
 
@@ -112,13 +140,13 @@ def _in_each_language(template: str, context: dict[str, Any]) -> list[str]:
     return rendered
 
 
-def _claim_email(*, email: str, url: str, issuer_name: str, title: str) -> None:
-    """The claim link, said in every language of the site one after the other: the recipient has no account, so
-    no language of their own yet."""
+def claim_email(*, url: str, issuer_name: str, title: str) -> tuple[str, str]:
+    """The claim link's email (subject, body), said in every language of the site one after the other: the
+    recipient has no account, so no language of their own yet."""
     context = {"url": url, "issuer_name": issuer_name, "title": title, "days": CLAIM_VALIDITY.days}
     subject = " / ".join(dict.fromkeys(_in_each_language("wallet/email/claim_subject.txt", context)))
     body = "\n\n---\n\n".join(_in_each_language("wallet/email/claim_body.txt", context)) + "\n"
-    send_mail(subject, body, None, [email])
+    return subject, body
 
 
 def credential_deliver(
@@ -130,35 +158,22 @@ def credential_deliver(
     title: str,
     companion: bytes = b"",
 ) -> str:
-    """The one delivery entry point, called by issuing after sealing.
+    """Deliver one credential (``credentials_deliver`` delivers many in a few statements; issuing uses that).
 
-    Returns "wallet" when a user with that VERIFIED email exists (the credential is now in their wallet), else
-    "emailed" (a one-time claim link was emailed). Idempotent per (credential id, holder): delivering the same
-    credential twice adds it once and emails at most one link.
+    Returns "wallet" when a user with that VERIFIED email exists (the credential is now in their wallet), "emailed"
+    when a one-time claim link was emailed, "failed" when the mail server refused the email (no link is kept).
+    Idempotent per (credential id, holder): delivering the same credential twice adds it once and emails at most
+    one link.
     """
-    email = holder_email.strip().lower()
-    user = _verified_user(email)
-    if user is not None:
-        credential_receive(owner=user, xml=xml, source=WalletCredential.Source.ISSUED, companion=companion)
-        return "wallet"
-    token = new_token()
-    try:
-        with transaction.atomic():
-            ClaimToken.objects.create(
-                token_hash=token_hash(token),
-                email=email,
-                credential_id=credential_id,
-                xml=xml,
-                companion=companion,
-                issuer_name=issuer_name[:300],
-                title=title[:500],
-                expires_at=timezone.now() + CLAIM_VALIDITY,
-            )
-    except IntegrityError:
-        return "emailed"  # already delivered by email: no second link
-    url = settings.SITE_URL + reverse("wallet:claim", kwargs={"token": token})
-    _claim_email(email=email, url=url, issuer_name=issuer_name, title=title)
-    return "emailed"
+    delivery = Delivery(
+        xml=xml,
+        holder_email=holder_email,
+        credential_id=credential_id,
+        issuer_name=issuer_name,
+        title=title,
+        companion=companion,
+    )
+    return credentials_deliver([delivery])[0]
 
 
 def claim_find(*, token: str) -> ClaimToken:
@@ -374,20 +389,23 @@ def credential_pdfs_prepare(*, credential_id: int) -> int:
     return rendered
 
 
-def pdfs_prepare_later(credential: WalletCredential) -> None:
-    """Once the credential is committed, ask a worker to prepare its PDFs (``WALLET_PDF_PREPARE``, on by default
+def pdfs_prepare_later(credential_ids: list[int]) -> None:
+    """Once the credentials are committed, ask a worker to prepare their PDFs (``WALLET_PDF_PREPARE``, on by default
     outside the test suite). A broker that does not answer is logged: the downloads then render on each request."""
-    if not getattr(settings, "WALLET_PDF_PREPARE", not settings.TESTING):
+    if not credential_ids or not getattr(settings, "WALLET_PDF_PREPARE", not settings.TESTING):
         return
-    credential_id = credential.pk
 
     def enqueue() -> None:
         from .tasks import pdf_prepare
 
-        try:
-            pdf_prepare.delay(credential_id)
-        except Exception:  # the broker is down: nothing is lost but a cached copy
-            log.warning("could not ask a worker to prepare the PDFs of wallet credential %s", credential_id)
+        for credential_id in credential_ids:
+            try:
+                pdf_prepare.delay(credential_id)
+            except Exception:  # the broker is down: nothing is lost but a cached copy
+                log.warning(
+                    "could not ask a worker to prepare the PDFs of wallet credential %s", credential_id
+                )
+                return
 
     transaction.on_commit(enqueue)
 

@@ -142,6 +142,14 @@ def batch_confirm(*, batch: Batch, actor: Any) -> Batch:
     return batch
 
 
+def chunk_size(count: int) -> int:
+    """Credentials per sealing (and delivery) task: a chunk costs a constant number of statements and one broker
+    message, so large batches go in large chunks (at most ``ISSUING_CHUNK_SIZE``); a smaller batch is cut in at
+    least 16 chunks (of at least 25) so every worker has a share and the progress moves smoothly."""
+    largest: int = settings.ISSUING_CHUNK_SIZE
+    return max(1, min(largest, max(25, -(-count // 16))))
+
+
 def enqueue_sealing(batch: Batch) -> int:
     """Queue the batch's pending credentials in chunks; returns the number of chunks."""
     from ..tasks import seal_chunk
@@ -151,7 +159,7 @@ def enqueue_sealing(batch: Batch) -> int:
         .order_by("id")
         .values_list("id", flat=True)
     )
-    size = settings.ISSUING_CHUNK_SIZE
+    size = chunk_size(len(ids))
     chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
     for chunk in chunks:
         seal_chunk.delay(chunk)

@@ -1,8 +1,9 @@
-"""Delivery of sealed credentials to their holders, through the wallet's one entry point."""
+"""Delivery of sealed credentials to their holders, a chunk at a time, through the wallet's entry point."""
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 
 from ..models import IssuedCredential
 
@@ -10,10 +11,14 @@ log = logging.getLogger(__name__)
 
 
 def credentials_deliver(*, credential_ids: list[int]) -> int:
-    from wallet.services import credential_deliver
+    """Deliver the sealed, not yet delivered credentials among ``credential_ids`` in a few statements whatever their
+    number (the wallet's ``credentials_deliver``), then record each outcome with one conditional UPDATE per outcome.
+    Returns how many were delivered. When the chunk as a whole fails, each credential is delivered again on its own,
+    so one bad document does not fail its neighbours."""
+    from wallet.delivery import Delivery
+    from wallet.delivery import credentials_deliver as wallet_deliver
 
-    delivered = 0
-    pending = (
+    pending = list(
         IssuedCredential.objects.filter(
             pk__in=credential_ids,
             status=IssuedCredential.Status.SEALED,
@@ -22,24 +27,45 @@ def credentials_deliver(*, credential_ids: list[int]) -> int:
         .select_related("organisation", "qualification")
         .order_by("id")
     )
+    deliveries: list[tuple[IssuedCredential, Delivery]] = []
+    outcomes: dict[str, list[int]] = defaultdict(list)
     for credential in pending:
         try:
             document, companion = credential.sealed_documents()
-            outcome = credential_deliver(
-                xml=document,
-                companion=companion,
-                holder_email=credential.holder_email,
-                credential_id=credential.credential_id,
-                issuer_name=credential.organisation.name(),
-                title=credential.qualification.title_text(),
+            deliveries.append(
+                (
+                    credential,
+                    Delivery(
+                        xml=document,
+                        companion=companion,
+                        holder_email=credential.holder_email,
+                        credential_id=credential.credential_id,
+                        issuer_name=credential.organisation.name(),
+                        title=credential.qualification.title_text(),
+                    ),
+                )
             )
         except Exception:
             log.exception("delivery of %s failed", credential.public_id)
-            outcome = IssuedCredential.Delivery.FAILED
-        IssuedCredential.objects.filter(pk=credential.pk, delivery=IssuedCredential.Delivery.NOT_YET).update(
+            outcomes[IssuedCredential.Delivery.FAILED].append(credential.pk)
+    try:
+        said = wallet_deliver([delivery for _c, delivery in deliveries])
+    except Exception:
+        log.exception("delivery of a chunk of %s failed: delivering them one by one", len(deliveries))
+        said = [_alone(wallet_deliver, delivery, credential) for credential, delivery in deliveries]
+    for (credential, _delivery), outcome in zip(deliveries, said, strict=True):
+        known = outcome in IssuedCredential.Delivery.values
+        outcomes[outcome if known else IssuedCredential.Delivery.FAILED].append(credential.pk)
+    for outcome, ids in outcomes.items():
+        IssuedCredential.objects.filter(pk__in=ids, delivery=IssuedCredential.Delivery.NOT_YET).update(
             delivery=outcome
-            if outcome in IssuedCredential.Delivery.values
-            else IssuedCredential.Delivery.FAILED
         )
-        delivered += outcome != IssuedCredential.Delivery.FAILED
-    return delivered
+    return sum(len(ids) for outcome, ids in outcomes.items() if outcome != IssuedCredential.Delivery.FAILED)
+
+
+def _alone(deliver: object, delivery: object, credential: IssuedCredential) -> str:
+    try:
+        return deliver([delivery])[0]  # type: ignore[operator,no-any-return]
+    except Exception:
+        log.exception("delivery of %s failed", credential.public_id)
+        return IssuedCredential.Delivery.FAILED
