@@ -79,7 +79,12 @@ def test_verified_holders_get_it_in_their_wallet_and_the_others_one_link_each_ov
     holder = _verified("learner2@example.org")
     opened: list[Any] = []
     original = EmailBackend.open
-    monkeypatch.setattr(EmailBackend, "open", lambda self: opened.append(self) or original(self))
+
+    def counted_open(self: EmailBackend) -> Any:
+        opened.append(self)
+        return original(self)
+
+    monkeypatch.setattr(EmailBackend, "open", counted_open)
     batch = _sealed_batch(organisation, staff, 4, monkeypatch)
     assert credentials_deliver(credential_ids=_ids(batch)) == 4
     by_email = {c.holder_email: c.delivery for c in batch.credentials.all()}
