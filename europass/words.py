@@ -89,26 +89,31 @@ def _django_ready() -> bool:
     return bool(settings.configured)
 
 
-def _gettext(template: str, lang: str | None) -> str:
+def _translations(lang: str | None) -> Any:
+    """The catalogue of ``lang`` (the active language when None): Django's own when Django is set up (read once
+    per process, without activating the language: a sentence shown in another language costs a dictionary
+    lookup), else the standard library's."""
     if _django_ready():
+        from django.conf import settings
         from django.utils import translation
+        from django.utils.translation import trans_real
 
         if lang is None:
-            return translation.gettext(template)
-        with translation.override(lang):
-            return translation.gettext(template)
-    return _catalogue(lang or "en").gettext(template)
+            lang = translation.get_language() or "en"
+        try:  # only the site's languages: an unknown tag is shown in the default one (and cached nothing)
+            lang = trans_real.get_supported_language_variant(lang)
+        except LookupError:
+            lang = settings.LANGUAGE_CODE
+        return trans_real.translation(lang)
+    return _catalogue(lang or "en")
+
+
+def _gettext(template: str, lang: str | None) -> str:
+    return str(_translations(lang).gettext(template))
 
 
 def _ngettext(singular: str, plural: str, count: int, lang: str | None) -> str:
-    if _django_ready():
-        from django.utils import translation
-
-        if lang is None:
-            return translation.ngettext(singular, plural, count)
-        with translation.override(lang):
-            return translation.ngettext(singular, plural, count)
-    return _catalogue(lang or "en").ngettext(singular, plural, count)
+    return str(_translations(lang).ngettext(singular, plural, count))
 
 
 @functools.cache

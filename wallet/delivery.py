@@ -33,6 +33,9 @@ CLAIM_VALIDITY = dt.timedelta(days=90)
 WALLET = "wallet"
 EMAILED = "emailed"
 FAILED = "failed"
+_LINK = (
+    "\x00claim-link\x00"  # where each email's own link goes in the text rendered once per issuer and title
+)
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,7 @@ def _send_claim_emails(links: list[tuple[Delivery, str]]) -> list[Delivery]:
     if not links:
         return []
     refused: list[tuple[Delivery, str]] = []
+    rendered: dict[tuple[str, str], tuple[str, str]] = {}  # a batch's emails differ only by their link
     try:
         connection = get_connection()
         connection.open()
@@ -179,7 +183,13 @@ def _send_claim_emails(links: list[tuple[Delivery, str]]) -> list[Delivery]:
         try:
             for delivery, token in links:
                 url = settings.SITE_URL + reverse("wallet:claim", kwargs={"token": token})
-                subject, body = claim_email(url=url, issuer_name=delivery.issuer_name, title=delivery.title)
+                said = (delivery.issuer_name, delivery.title)
+                if said not in rendered:
+                    rendered[said] = claim_email(
+                        url=_LINK, issuer_name=delivery.issuer_name, title=delivery.title
+                    )
+                subject, body = rendered[said]
+                body = body.replace(_LINK, url)
                 try:
                     connection.send_messages([EmailMessage(subject, body, None, [delivery.email])])
                 except Exception:
