@@ -161,6 +161,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--validate-rows", type=int, default=50_000, help="rows of the largest sheet validated"
+    )
+    parser.add_argument(
         "--format",
         choices=[c.value for c in Organisation.CredentialFormats],
         default=Organisation.CredentialFormats.XML.value,
@@ -235,13 +238,23 @@ def main() -> None:
         f"database {connection.vendor}, issuing {args.format}"
     )
     print(f"  read sheet (calamine)             {read_s:8.2f} s")
-    print(f"  parse + validate                  {parse_validate_s:8.2f} s   (target ≤ 3 s for 10,000 rows)")
+    print(f"  parse + validate                  {parse_validate_s:8.2f} s")
+    largest = make_sheet(args.validate_rows)
+    started = time.perf_counter()
+    largest_ok = validate_sheet(read_sheet(largest, filename="largest.xlsx"), organisation=organisation).ok
+    largest_s = time.perf_counter() - started
+    print(
+        f"  parse + validate {args.validate_rows:,} rows      {largest_s:8.2f} s   (target ≤ 3 s for the 50,000-row limit)"
+        + ("" if largest_ok else "  INVALID")
+    )
     print(f"  upload + validate + confirm       {queued_s:8.2f} s   (until every chunk is queued)")
     print(
         f"  end to end (upload → stored)      {end_to_end_s:8.2f} s   {args.n / end_to_end_s:8.0f} credentials/s, {stored} stored"
     )
     print(f"  bare signxml sign loop, one core  {bare_s:8.2f} s   {args.n / bare_s:8.0f} documents/s")
-    print(f"  end to end / bare loop            {end_to_end_s / bare_s:8.2f}x  (target ≤ 1.5)")
+    print(
+        f"  end to end / bare loop            {end_to_end_s / bare_s:8.2f}x  (target ≤ 0.6: 2,000 credentials/s)"
+    )
     print(
         f"  worker RSS at 10 % → end (MB)     {[round(k / 1024) for k in memory_start]} → {[round(k / 1024) for k in memory_end]}"
     )

@@ -369,6 +369,14 @@ HOSTILE: list[Case] = [
         "strings.xlsx",
     ),
     Case(
+        "xlsx 3,000 cells of 14 KB inline text (42 MB, as openpyxl writes them)",
+        lambda: _xlsx(
+            _good_xlsx_rows() + "".join(_xlsx_row(i, ["", "", _words(14_000)]) for i in range(4, 3_004))
+        ),
+        "more text than can be read at once",
+        "inline-many.xlsx",
+    ),
+    Case(
         "xlsx 40 MB of inline text in one cell",
         lambda: _xlsx(
             _good_xlsx_rows()
@@ -858,3 +866,32 @@ def test_a_csv_with_cr_only_line_endings_is_issued_through_the_page(staff_client
     assert response.status_code == 302
     batch = Batch.objects.get()
     assert batch.status == Batch.Status.VALIDATED and batch.rows[0]["given_name"] == "Zoë"
+
+
+def test_inline_strings_count_the_same_text_in_the_fast_scan_as_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """openpyxl writes every text as an inline string: the fast scan measures them, exactly as the cell-by-cell
+    scan does (which it falls back to on anything unusual)."""
+    from issuing.sheets import inspection
+
+    data = _xlsx(
+        _good_xlsx_rows()
+        + "".join(_xlsx_row(i, ["L-1", "Zoë", "d'Arc &amp; &lt;Fils&gt;"]) for i in range(4, 400))
+    )
+    counted: list[int] = []
+    original = inspection._Tally.count_text
+
+    def spy(self: Any, count: int) -> None:
+        counted.append(count)
+        original(self, count)
+
+    monkeypatch.setattr(inspection._Tally, "count_text", spy)
+    fast_rows = read_sheet(data, filename="inline.xlsx").rows
+    fast, calls = sum(counted), len(counted)
+    counted.clear()
+    monkeypatch.setattr(inspection._XlsxScan, "_scan_fast", lambda self, buffer, start, end: False)
+    slow_rows = read_sheet(data, filename="inline.xlsx").rows
+    assert fast == sum(counted) > 0
+    assert calls < len(counted)  # the fast scan measured whole regions, not cell by cell
+    assert [r.values for r in fast_rows] == [r.values for r in slow_rows]
