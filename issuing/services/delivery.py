@@ -15,8 +15,8 @@ def credentials_deliver(*, credential_ids: list[int]) -> int:
     number (the wallet's ``credentials_deliver``), then record each outcome with one conditional UPDATE per outcome.
     Returns how many were delivered. When the chunk as a whole fails, each credential is delivered again on its own,
     so one bad document does not fail its neighbours."""
-    from wallet.delivery import Delivery
-    from wallet.delivery import credentials_deliver as wallet_deliver
+    from wallet.services import Delivery
+    from wallet.services import credentials_deliver as wallet_deliver
 
     pending = list(
         IssuedCredential.objects.filter(
