@@ -332,12 +332,16 @@ CSRF token that requests which change something need).
     ],
 }
 
-# Celery: Redis when REDIS_URL is set, else an embedded filesystem broker under var/ (a real queue,
-# consumed by a real worker process: never eager outside unit tests).
+# Celery: BROKER_URL when set (e.g. RabbitMQ, amqp://user:password@host:5672/vhost), else Redis when REDIS_URL is
+# set, else an embedded filesystem broker under var/ (a real queue, consumed by a real worker process: never eager
+# outside unit tests). Results and the cache stay on Redis when REDIS_URL is set.
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL: str = REDIS_URL or "filesystem://localhost/"
+BROKER_URL: str = env.str("BROKER_URL", default="")
+CELERY_BROKER_URL: str = BROKER_URL or REDIS_URL or "filesystem://localhost/"
 CELERY_RESULT_BACKEND: str = REDIS_URL or f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite3'}"
-if not REDIS_URL:
+if BROKER_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+elif not REDIS_URL:
     for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
