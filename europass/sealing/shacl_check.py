@@ -34,7 +34,7 @@ def _not_valid(result: ShaclResult, count: int) -> Text:
         "Not valid against the official EDC shapes (%(profile)s, SHACL): %(count)s violations. First: %(first)s",
         count,
         profile=profile,
-        first=result.violations[0],
+        first=result.sentences[0],  # a Text: shown in the same language as the sentence
     )
 
 

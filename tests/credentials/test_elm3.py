@@ -495,6 +495,8 @@ def test_removing_issued_gives_exactly_one_violation_that_names_it(
     assert check.status == CheckStatus.FAILED
     assert check.details["violations"] == result.violations and check.details["violation_count"] == 1
     assert "1 violation" in check.message("en") and "1 non-conformité" in check.message("fr")
+    assert violation in check.message("en")  # the first violation, said in the reader's language
+    assert result.violations_fr[0] in check.message("fr") and "missing" not in check.message("fr")
 
 
 def test_the_unsigned_drafts_lack_the_issue_date_and_the_issuer_s_eidas_identifier(
