@@ -24,7 +24,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "europass.settings")
+from bench._common import scratch_environment  # noqa: E402
+
+scratch_environment("bench-sources-")  # production-like settings (DEBUG off) on a scratch VAR_DIR
 
 from tests.hardware import softhsm  # noqa: E402
 
