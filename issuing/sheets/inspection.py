@@ -439,9 +439,8 @@ class _XlsxScan:
         if typed != shared + numbers + inline:
             return False
         text = 0
-        if (
-            inline
-        ):  # their text counts, as the one-by-one scan counts it; any doubt, and it scans them one by one
+        # inline strings: their text counts, as the one-by-one scan counts it; any doubt, and it scans them one by one
+        if inline:
             texts = _FAST_INLINE.findall(region)
             within = b"\x00".join(texts)
             if len(texts) != inline or b"<c " in within or b"<c>" in within:  # one ran into the next cell
