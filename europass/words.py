@@ -12,6 +12,7 @@ standard library's ``gettext``.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import gettext as stdlib_gettext
 from dataclasses import dataclass
@@ -47,17 +48,6 @@ class Text:
     def __str__(self) -> str:
         return self.shown()
 
-    @property
-    def values(self) -> dict[str, Any]:
-        return dict(self.params)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The machine form: the template and the parameters (nested texts as their English sentence)."""
-        return {
-            "template": self.template,
-            "params": {name: (v.shown("en") if isinstance(v, Text) else v) for name, v in self.params},
-        }
-
 
 def said(template: str, /, **params: Any) -> Text:
     """A sentence for people; ``template`` is the English msgid, ``params`` fill its ``%(name)s`` placeholders."""
@@ -70,15 +60,28 @@ def said_n(singular: str, plural: str, count: int, /, **params: Any) -> Text:
     return Text(singular, tuple({"count": count, **params}.items()), plural, count)
 
 
-def text_of(value: Text | str) -> Text:
-    """A ``Text`` for a sentence that may already be one (a plain string is shown as it is, untranslated)."""
-    return value if isinstance(value, Text) else Text("%(sentence)s", (("sentence", value),))
-
-
 def joined(parts: list[Text], separator: str = " ") -> Text:
     """Several sentences said one after the other."""
     names = {f"s{i}": part for i, part in enumerate(parts)}
     return Text(separator.join(f"%({name})s" for name in names), tuple(names.items()))
+
+
+def said_day(moment: dt.date) -> Text:
+    """A day as the reader's language writes it (2025-03-31 in English, 31/03/2025 in French)."""
+    # Translators: a date; write year, month and day in your language's order and separators.
+    return said("%(year)s-%(month)s-%(day)s", year=f"{moment:%Y}", month=f"{moment:%m}", day=f"{moment:%d}")
+
+
+def said_minute(moment: dt.datetime) -> Text:
+    """A day and a time as the reader's language writes them (2025-03-31 14:05, 31/03/2025 14:05)."""
+    # Translators: a date and a time (hours:minutes); write them in your language's order and separators.
+    return said(
+        "%(year)s-%(month)s-%(day)s %(time)s",
+        year=f"{moment:%Y}",
+        month=f"{moment:%m}",
+        day=f"{moment:%d}",
+        time=f"{moment:%H:%M}",
+    )
 
 
 def _django_ready() -> bool:

@@ -60,7 +60,7 @@ from europass.status.selectors import (
 )
 from europass.status.signing import MEDIA_TYPE as SIGNED_LIST_TYPE
 from europass.status.signing import SignedListError, read_signed_list
-from europass.words import Text, joined, said
+from europass.words import Text, joined, said, said_day
 
 from .fetch import FetchError, fetch_public
 from .links import own_path
@@ -147,11 +147,6 @@ NOT_BELIEVED = {  # why a status list is not taken as the awarding body's word
 }
 
 
-def _day(value: dt.date) -> Text:
-    """A day in a sentence, written as the reader's language writes it (2024-06-30, 30/06/2024)."""
-    return said("%(year)s-%(month)s-%(day)s", year=f"{value:%Y}", month=f"{value:%m}", day=f"{value:%d}")
-
-
 def _one_after_another(parts: list[Text]) -> Text:
     """Clauses said one after the other, separated by semicolons (spaced as the reader's language spaces them)."""
     said_so_far = parts[0]
@@ -216,7 +211,7 @@ def check_not_revoked(credential: Credential, seal: SealInfo | None) -> Check:
             return Check.of(
                 "not_revoked",
                 CheckStatus.FAILED,
-                said("The awarding body revoked this credential on %(day)s.", day=_day(when))
+                said("The awarding body revoked this credential on %(day)s.", day=said_day(when))
                 if when
                 else said("The awarding body revoked this credential."),
                 **details,
@@ -489,7 +484,7 @@ def check_issuer_accredited(credential: Credential, seal: SealInfo | None) -> Ch
         if accredited_on(awarding.pk, registered.pk, day):
             confirmed.append(registered.code)
         else:
-            problems.append(said("%(code)s on %(day)s", code=registered.code, day=_day(day)))
+            problems.append(said("%(code)s on %(day)s", code=registered.code, day=said_day(day)))
     details.update(confirmed=confirmed, not_in_register=unknown)
     if problems:
         return Check.of(

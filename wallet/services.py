@@ -12,7 +12,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from europass.accounts.models import User
@@ -225,11 +224,6 @@ class UploadResult:
     created: bool
 
 
-def _message(check: Any, lang: str) -> str:
-    """A check's sentence in ``lang``."""
-    return str(check.message(lang))
-
-
 def _languages() -> list[str]:
     return [lang for lang, _name in settings.LANGUAGES]
 
@@ -279,10 +273,9 @@ def credential_upload(*, owner: User, data: bytes, filename: str = "") -> Upload
         check = checks.get(code)
         if check is not None and str(getattr(check.status, "value", check.status)) == "failed":
             raise ApplicationError(
-                _("This file cannot be added to your wallet: %(reason)s")
-                % {"reason": _message(check, (get_language() or "en")[:2])},
+                _("This file cannot be added to your wallet: %(reason)s") % {"reason": check.message()},
                 code=f"upload_{code}",
-                extra={"messages": {lang: _message(check, lang) for lang in _languages()}},
+                extra={"messages": {lang: check.message(lang) for lang in _languages()}},
             )
     if report.credential is None:
         raise ApplicationError(_("This file does not contain a credential."), code="upload_not_a_credential")
@@ -314,7 +307,7 @@ def findings_record(report: VerificationReport) -> dict[str, Any]:
         "verdict": report.verdict,
         "verified_at": timezone.now(),
         "findings": [check.code for check in found],
-        "warning": {lang: " ".join(_message(check, lang) for check in found) for lang in _languages()}
+        "warning": {lang: " ".join(check.message(lang) for check in found) for lang in _languages()}
         if found
         else {},
     }

@@ -25,7 +25,7 @@ from asn1crypto import x509 as asn1_x509
 
 from europass.credentials.errors import CredentialError
 from europass.credentials.model import Credential
-from europass.words import Text, joined, said
+from europass.words import Text, joined, said, said_day, said_minute
 
 from . import binding, revocation
 from .certificates import qc_statements, summarize
@@ -89,24 +89,6 @@ class Context:
 
 def _na(code: str, text: Text) -> Check:
     return Check.of(code, CheckStatus.NOT_APPLICABLE, text)
-
-
-def _day(moment: dt.date) -> Text:
-    """A day as the reader's language writes it (2025-03-31 in English, 31/03/2025 in French)."""
-    # Translators: a date; write year, month and day in your language's order and separators.
-    return said("%(year)s-%(month)s-%(day)s", year=f"{moment:%Y}", month=f"{moment:%m}", day=f"{moment:%d}")
-
-
-def _minute(moment: dt.datetime) -> Text:
-    """A day and a time as the reader's language writes them (2025-03-31 14:05, 31/03/2025 14:05)."""
-    # Translators: a date and a time (hours:minutes); write them in your language's order and separators.
-    return said(
-        "%(year)s-%(month)s-%(day)s %(time)s",
-        year=f"{moment:%Y}",
-        month=f"{moment:%m}",
-        day=f"{moment:%d}",
-        time=f"{moment:%H:%M}",
-    )
 
 
 def _not_read(code: str) -> Check:
@@ -199,7 +181,7 @@ def _trusted_time(ctx: Context, evidence: SealEvidence) -> SealEvidence:
                     "The time-stamp's authority (%(name)s) is not trusted here: the time it states "
                     "(%(time)s UTC) is not proven, and the time the seal claims is used instead.",
                     name=name,
-                    time=_minute(stamp_time),
+                    time=said_minute(stamp_time),
                 )
             ),
         ],
@@ -374,14 +356,14 @@ def check_not_expired(ctx: Context) -> Check:
         return Check.of(
             "not_expired",
             CheckStatus.FAILED,
-            said("The credential expired on %(day)s.", day=_day(credential.valid_until)),
+            said("The credential expired on %(day)s.", day=said_day(credential.valid_until)),
             valid_until=credential.valid_until,
         )
     if credential.valid_until:
         return Check.of(
             "not_expired",
             CheckStatus.PASSED,
-            said("The credential is valid until %(day)s.", day=_day(credential.valid_until)),
+            said("The credential is valid until %(day)s.", day=said_day(credential.valid_until)),
             valid_until=credential.valid_until,
         )
     return Check.of("not_expired", CheckStatus.PASSED, said("The credential does not expire."))

@@ -30,9 +30,6 @@ class Note:
 
     text: Text
 
-    def shown(self, lang: str | None = None) -> str:
-        return self.text.shown(lang)
-
 
 @dataclass
 class SealEvidence:

@@ -23,8 +23,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
-from europass.words import text_of
-
 from .validation_data import read_crls, read_ocsps
 
 log = logging.getLogger(__name__)
@@ -119,7 +117,7 @@ def fetch(cert_der: bytes, chain: Sequence[bytes], get: Fetch) -> Fetched:
             body = get(url, "application/ocsp-response")
             read, notes = read_ocsps([body])  # well-formed, or it does not count
             if not read:
-                raise ValueError(text_of(notes[0].text).shown("en") if notes else "unreadable OCSP response")
+                raise ValueError(notes[0].text.shown("en") if notes else "unreadable OCSP response")
             ocsps.append(read[0])
             break
         except Exception as error:
@@ -140,5 +138,5 @@ def _der_crl(body: bytes) -> bytes:
     refuses); raises ValueError when it is neither."""
     read, notes = read_crls([body])
     if len(read) != 1:
-        raise ValueError(text_of(notes[0].text).shown("en") if notes else "not one CRL")
+        raise ValueError(notes[0].text.shown("en") if notes else "not one CRL")
     return read[0]

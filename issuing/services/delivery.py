@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from ..models import IssuedCredential
+
+if TYPE_CHECKING:
+    from wallet.services import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +56,7 @@ def credentials_deliver(*, credential_ids: list[int]) -> int:
         said = wallet_deliver([delivery for _c, delivery in deliveries])
     except Exception:
         log.exception("delivery of a chunk of %s failed: delivering them one by one", len(deliveries))
-        said = [_alone(wallet_deliver, delivery, credential) for credential, delivery in deliveries]
+        said = [_alone(delivery, credential) for credential, delivery in deliveries]
     for (credential, _delivery), outcome in zip(deliveries, said, strict=True):
         known = outcome in IssuedCredential.Delivery.values
         outcomes[outcome if known else IssuedCredential.Delivery.FAILED].append(credential.pk)
@@ -63,9 +67,11 @@ def credentials_deliver(*, credential_ids: list[int]) -> int:
     return sum(len(ids) for outcome, ids in outcomes.items() if outcome != IssuedCredential.Delivery.FAILED)
 
 
-def _alone(deliver: object, delivery: object, credential: IssuedCredential) -> str:
+def _alone(delivery: Delivery, credential: IssuedCredential) -> str:
+    from wallet.services import credentials_deliver as wallet_deliver
+
     try:
-        return deliver([delivery])[0]  # type: ignore[operator,no-any-return]
+        return wallet_deliver([delivery])[0]
     except Exception:
         log.exception("delivery of %s failed", credential.public_id)
         return IssuedCredential.Delivery.FAILED

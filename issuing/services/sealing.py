@@ -19,7 +19,6 @@ from django.db.models import BinaryField, Case, Field, IntegerField, TextField, 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from europass.registry.models import Organisation, Qualification
 from europass.sealing.csc import CscConfig
 from europass.sealing.errors import SealingError
 from europass.sealing.jades_seal import JadesSealer
@@ -152,19 +151,14 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
 
 def _claim(credential_ids: list[int]) -> list[IssuedCredential]:
     """The pending credentials among ``credential_ids``, with their status list; their organisation and
-    qualification are read once per chunk, not once per row (their texts are JSON: decoding them per row cost more
-    than the seal)."""
-    claimed = list(
+    qualification are read once per chunk (prefetched), not once per row (their texts are JSON: decoding them per
+    row cost more than the seal)."""
+    return list(
         IssuedCredential.objects.filter(pk__in=credential_ids, status=IssuedCredential.Status.PENDING)
         .select_related("status_list")
+        .prefetch_related("organisation", "qualification")
         .order_by("id")
     )
-    organisations = Organisation.objects.in_bulk({c.organisation_id for c in claimed})
-    qualifications = Qualification.objects.in_bulk({c.qualification_id for c in claimed})
-    for credential in claimed:
-        credential.organisation = organisations[credential.organisation_id]
-        credential.qualification = qualifications[credential.qualification_id]
-    return claimed
 
 
 def _store(outcomes: list[tuple[IssuedCredential, dict[str, object]]]) -> tuple[list[int], int]:

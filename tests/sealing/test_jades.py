@@ -28,7 +28,6 @@ from europass.sealing.evidence import SealRefused
 from europass.sealing.jades import MAX_BYTES, JadesSeal, is_jades, verify_jades
 from europass.sealing.keys import SealKey
 from europass.sealing.trust import TrustAnchor, TrustStore
-from europass.words import text_of
 
 from .jades_maker import (
     DELETE,
@@ -445,9 +444,7 @@ def test_unreadable_validation_data_and_entries_are_skipped_with_a_note(pki: Dem
     assert seal.evidence.proven_time is not None
     assert seal.evidence.certificates == [] and seal.evidence.crls == [] and seal.evidence.ocsps == []
     assert len(seal.evidence.notes) == 7
-    assert all(
-        text_of(note.text).shown("fr") != text_of(note.text).shown("en") for note in seal.evidence.notes
-    )
+    assert all(note.text.shown("fr") != note.text.shown("en") for note in seal.evidence.notes)
 
 
 def test_a_crl_given_as_pem_is_read_as_der(pki: DemoPKI, tsa: TestTSA) -> None:
