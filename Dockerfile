@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 # Run-time libraries only: every locked package installs from a wheel (bin/install-production: --only-binary).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libxmlsec1 libxmlsec1-openssl libxml2 libpango-1.0-0 \
-    libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core gettext \
+    libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core gettext \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
