@@ -1,4 +1,4 @@
-"""The e-seal: an enveloped XAdES Baseline B signature made with signxml, placed in ``<proof>``.
+"""The e-seal: an enveloped XAdES Baseline B signature, as signxml makes it (``xades_sign``), placed in ``<proof>``.
 
 A ``Sealer`` is built once per organisation key and reused for every credential (the hot loop of issuing): the key,
 certificates and signer configuration are prepared once. Levels, in ``UnsignedSignatureProperties``:
@@ -15,15 +15,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import threading
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
-from signxml import DigestAlgorithm, SignatureMethod
-from signxml.algorithms import CanonicalizationMethod
-from signxml.xades import XAdESSigner
 
 from europass.words import said
 
@@ -33,6 +28,7 @@ from .jades_seal import ValidationCollector, ValidationValues
 from .keys import PrivateKey, SealKey
 from .token_keys import Recorder, TokenEcKey, TokenRsaKey
 from .xades import XADES141, archive_timestamp_data
+from .xades_sign import XadesSigner
 
 if TYPE_CHECKING:
     from .timestamp import TimeStamper
@@ -61,18 +57,7 @@ class Sealer:
         self.validation = validation
         self.archive = archive and timestamper is not None
         self._values: ValidationValues | None = None
-        algorithm = (
-            SignatureMethod.ECDSA_SHA256
-            if isinstance(seal_key.private_key, ec.EllipticCurvePrivateKey)
-            else SignatureMethod.RSA_SHA256
-        )
-        self._signer = XAdESSigner(
-            signature_algorithm=algorithm,
-            digest_algorithm=DigestAlgorithm.SHA256,
-            c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_1,
-        )
-        self._chain = [seal_key.certificate, *seal_key.chain]
-        self._lock = threading.Lock()
+        self._signer = XadesSigner([seal_key.certificate, *seal_key.chain], seal_key.certificate.public_key())
 
     def __repr__(self) -> str:
         return f"Sealer({self.seal_key!r}, {self.level})"
@@ -112,11 +97,7 @@ class Sealer:
         root = etree.fromstring(xml, parser=_PARSER)
         for old in root.findall(f"{{{SNB}}}proof"):
             root.remove(old)
-        proof = etree.SubElement(root, f"{{{SNB}}}proof")
-        etree.SubElement(proof, f"{{{DS}}}Signature", Id="placeholder", nsmap={"ds": DS})
-        with self._lock:  # a signxml signer keeps per-call state
-            self._signer._tokens_used.clear()  # Ids need only be unique within one document: keep memory flat
-            return self._signer.sign(root, key=key, cert=self._chain)
+        return self._signer.sign(root, key)
 
     def _finish(self, signed: etree._Element) -> bytes:
         if self.timestamper is not None:

@@ -2,7 +2,7 @@
 ordinary ``cryptography`` private keys.
 
 ``TokenRsaKey`` and ``TokenEcKey`` subclass ``cryptography``'s key interfaces and delegate ``sign`` to the device, so
-signxml (XAdES), our JAdES sealer and the status-list signer use them unchanged; everything that would export the key
+our XAdES sealer, our JAdES sealer and the status-list signer use them unchanged; everything that would export the key
 (``private_bytes``, ``private_numbers``, ``decrypt``) refuses.
 
 ``Pkcs11Source`` opens one session per worker process (after a fork the library is initialised again in the child),
