@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from email.header import Header
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -164,6 +166,31 @@ def _claim_links(deliveries: list[Delivery], *, alone: bool = False) -> list[tup
     return links
 
 
+class _ClaimEmail(EmailMessage):
+    """A claim email whose subject was encoded for the header once for the whole batch (RFC 2047, what Django
+    would write): encoding a subject in French, character by character in Python's email package, cost more than
+    the rest of the email. ``subject`` stays the readable text."""
+
+    def __init__(self, subject: str, encoded_subject: str, body: str, to: list[str]) -> None:
+        super().__init__(subject, body, None, to)
+        self.encoded_subject = encoded_subject
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        readable, self.subject = self.subject, self.encoded_subject
+        try:
+            return super().message(*args, **kwargs)
+        finally:
+            self.subject = readable
+
+
+def _encoded_subject(subject: str) -> str:
+    """The subject as the email header carries it: as is when ASCII, else RFC 2047 encoded words on one line
+    (folded, if need be, when the message is written)."""
+    if subject.isascii():
+        return subject
+    return Header(subject, settings.DEFAULT_CHARSET).encode(maxlinelen=0)
+
+
 def _send_claim_emails(links: list[tuple[Delivery, str]]) -> list[Delivery]:
     """The claim emails, over one connection to the mail server, each on its own. Returns the deliveries whose email
     the server refused (or when it cannot be reached): their links are withdrawn, so nothing is half-delivered."""
@@ -172,7 +199,7 @@ def _send_claim_emails(links: list[tuple[Delivery, str]]) -> list[Delivery]:
     if not links:
         return []
     refused: list[tuple[Delivery, str]] = []
-    rendered: dict[tuple[str, str], tuple[str, str]] = {}  # a batch's emails differ only by their link
+    rendered: dict[tuple[str, str], tuple[str, str, str]] = {}  # a batch's emails differ only by their link
     try:
         connection = get_connection()
         connection.open()
@@ -185,13 +212,14 @@ def _send_claim_emails(links: list[tuple[Delivery, str]]) -> list[Delivery]:
                 url = settings.SITE_URL + reverse("wallet:claim", kwargs={"token": token})
                 said = (delivery.issuer_name, delivery.title)
                 if said not in rendered:
-                    rendered[said] = claim_email(
+                    subject, body = claim_email(
                         url=_LINK, issuer_name=delivery.issuer_name, title=delivery.title
                     )
-                subject, body = rendered[said]
+                    rendered[said] = (subject, _encoded_subject(subject), body)
+                subject, encoded, body = rendered[said]
                 body = body.replace(_LINK, url)
                 try:
-                    connection.send_messages([EmailMessage(subject, body, None, [delivery.email])])
+                    connection.send_messages([_ClaimEmail(subject, encoded, body, [delivery.email])])
                 except Exception:
                     log.exception("the claim email of credential %s was refused", delivery.credential_id)
                     refused.append((delivery, token))

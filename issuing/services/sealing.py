@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import BinaryField, Case, Field, IntegerField, TextField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -169,7 +170,9 @@ def _store(outcomes: list[tuple[IssuedCredential, dict[str, object]]]) -> tuple[
     sealed = [(c, v) for c, v in outcomes if v["status"] == IssuedCredential.Status.SEALED]
     failures = [(c, v) for c, v in outcomes if v["status"] != IssuedCredential.Status.SEALED]
     sealed_ids: list[int] = []
-    if sealed:
+    if sealed and _returning():
+        sealed_ids = _store_sealed(sealed)
+    elif sealed:
         run = uuid.uuid4()
         pending = IssuedCredential.objects.filter(
             pk__in=[c.pk for c, _v in sealed], status=IssuedCredential.Status.PENDING
@@ -193,6 +196,56 @@ def _store(outcomes: list[tuple[IssuedCredential, dict[str, object]]]) -> tuple[
             failure_reason=_by_id(failures, "failure_reason", TextField()),
         )
     return sealed_ids, failed
+
+
+def _returning() -> bool:
+    """Whether the database takes ``UPDATE … FROM`` with ``RETURNING``: PostgreSQL, SQLite from 3.35 (2021)."""
+    if connection.vendor == "postgresql":
+        return True
+    return connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 35)
+
+
+def _store_sealed(sealed: list[tuple[IssuedCredential, dict[str, object]]]) -> list[int]:
+    """The sealed documents stored in one statement, returning the ids it stored: ``UPDATE … FROM`` a list of
+    values (id, XML, EDC 3, seal), ``WHERE status = 'pending'``. Django's ``CASE id WHEN …`` over a chunk's
+    documents cost more to compile than the statement to run (0.4 to 0.6 ms a credential)."""
+    table = IssuedCredential._meta.db_table
+    quote = connection.ops.quote_name
+    typed = (
+        connection.vendor == "postgresql"
+    )  # the values' types, which PostgreSQL cannot infer from parameters
+    row = (
+        "(CAST(%s AS bigint), CAST(%s AS bytea), CAST(%s AS bytea), CAST(%s AS bigint))"
+        if typed
+        else "(%s, %s, %s, %s)"
+    )
+    params: list[Any] = []
+    for credential, values in sealed:
+        seal = values["seal"]
+        params += [credential.pk, values["xml"], values["edc3"], seal.pk]  # type: ignore[attr-defined]
+    now = sealed[0][1]["sealed_at"]
+    params += [
+        IssuedCredential.Status.SEALED.value,
+        models.DateTimeField().get_db_prep_value(now, connection),
+        models.UUIDField().get_db_prep_value(uuid.uuid4(), connection),
+        IssuedCredential.Status.PENDING.value,
+    ]
+    t = quote(table)
+    columns = {
+        name: quote(name) for name in ("id", "status", "xml", "edc3", "seal_id", "sealed_at", "seal_run")
+    }
+    assign = (
+        f"{columns['status']} = %s, {columns['xml']} = sealed.xml, {columns['edc3']} = sealed.edc3, "
+        f"{columns['seal_id']} = sealed.seal_id, {columns['sealed_at']} = %s, {quote('failure_reason')} = '', "
+        f"{columns['seal_run']} = %s"
+    )
+    where = f"{t}.{columns['id']} = sealed.id AND {t}.{columns['status']} = %s"
+    rows = ", ".join([row] * len(sealed))
+    # The names are the model's own, every value a parameter.
+    sql = f"WITH sealed (id, xml, edc3, seal_id) AS (VALUES {rows}) UPDATE {t} SET {assign} FROM sealed WHERE {where} RETURNING {t}.{columns['id']}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row_id for (row_id,) in cursor.fetchall())
 
 
 def _by_id(
