@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from europass.accounts.models import User
+from europass.core.bulk import bulk_insert
 
 from .models import ClaimToken, WalletCredential
 from .tokens import new_token, token_hash
@@ -118,7 +119,7 @@ def _into_wallets(items: list[tuple[Delivery, User]], *, alone: bool = False) ->
         return
     try:
         with transaction.atomic():
-            created = WalletCredential.objects.bulk_create(rows)
+            created = bulk_insert(rows)
     except IntegrityError:
         if alone:  # a concurrent delivery of this very credential won: it is kept once
             return
@@ -158,7 +159,7 @@ def _claim_links(deliveries: list[Delivery], *, alone: bool = False) -> list[tup
         return []
     try:
         with transaction.atomic():
-            ClaimToken.objects.bulk_create(rows)
+            bulk_insert(rows)
     except IntegrityError:
         if alone:  # already delivered by email: no second link
             return []

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, npgettext
 
+from europass.core.bulk import bulk_insert
 from europass.core.errors import ApplicationError, Conflict
 from europass.registry.models import Organisation, Qualification
 from europass.status.services import status_allocate
@@ -109,7 +110,7 @@ def credentials_create(
         )
         for row, (status_list, index) in zip(rows, entries, strict=True)
     ]
-    return IssuedCredential.objects.bulk_create(credentials, batch_size=1000)
+    return bulk_insert(credentials)
 
 
 def batch_confirm(*, batch: Batch, actor: Any) -> Batch:
