@@ -23,7 +23,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._common import check_workers, scratch_environment, start_workers, stop_workers  # noqa: E402
+from bench._common import (  # noqa: E402
+    bare_jws_seconds,
+    check_workers,
+    scratch_environment,
+    start_workers,
+    stop_workers,
+)
 
 os.environ["TSA_URL"] = ""
 scratch_environment("bench-formats-")
@@ -33,7 +39,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from jwcrypto import jwk, jws  # noqa: E402
 
 from bench.issue_sheet import make_sheet  # noqa: E402
 from europass.registry.models import Organisation  # noqa: E402
@@ -99,16 +104,10 @@ def main() -> None:
     # The bare loop: jwcrypto over the same EDC 3 payloads, one core.
     seal = active_seal(organisation)
     seal_key = seal_key_of(seal)
-    key = jwk.JWK.from_pyca(seal_key.private_key)
     builder = DocumentBuilder(organisation, eidas_identifier=eidas_identifier_of(seal))
     issued = list(batches["edc3"].credentials.select_related("qualification", "status_list", "organisation"))
     payloads = [builder.edc3_payload(builder.credential(credential)) for credential in issued]
-    started = time.perf_counter()
-    for payload in payloads:
-        token = jws.JWS(payload)
-        token.add_signature(key, None, {"alg": "RS256", "b64": False, "crit": ["b64"]}, None)
-        token.serialize()
-    bare_s = time.perf_counter() - started
+    bare_s = bare_jws_seconds(seal_key.private_key, payloads)
 
     print(
         f"bench/issue_formats.py — {args.n} rows a batch, {args.workers} worker processes, no TSA, best of 2"

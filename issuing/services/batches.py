@@ -172,9 +172,18 @@ def batches_resume() -> int:
 
     Called when a worker starts: a worker killed mid-batch may have taken messages with it (the embedded broker
     deletes a message once delivered; Redis gives it back only after its visibility timeout). Queuing twice is
-    harmless: each credential is claimed once.
+    harmless: each credential is claimed once. A batch left with nothing pending is marked done here.
     """
-    return sum(enqueue_sealing(batch) for batch in Batch.objects.filter(status=Batch.Status.SEALING))
+    from .sealing import batch_finish_if_done
+
+    queued = 0
+    for batch in Batch.objects.filter(status=Batch.Status.SEALING):
+        chunks = enqueue_sealing(batch)
+        if not chunks:
+            with transaction.atomic():
+                batch_finish_if_done(batch.pk)
+        queued += chunks
+    return queued
 
 
 def batch_cancel(*, batch: Batch, actor: Any) -> int:

@@ -140,7 +140,7 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
                 paused_reason="", paused_at=None
             )
         for batch_id in {c.batch_id for c, _values in outcomes if c.batch_id}:
-            _finish_if_done(batch_id)
+            batch_finish_if_done(batch_id)
         if sealed_ids:
             transaction.on_commit(lambda: _enqueue_delivery(sealed_ids))
     if paused:
@@ -340,7 +340,15 @@ def _lang() -> str:
     return (get_language() or "en")[:2]
 
 
-def _finish_if_done(batch_id: int) -> None:
+def batch_finish_if_done(batch_id: int) -> None:
+    """Mark the batch done when none of its credentials is pending (and audit it, once). Call inside the
+    transaction that stored a chunk's results.
+
+    Chunks stored at the same moment each see the other's credentials as pending until it commits: so the batch
+    row is locked first (PostgreSQL; SQLite writes one transaction at a time anyway), and the last chunk to get
+    here sees every other one committed."""
+    if not Batch.objects.select_for_update().filter(pk=batch_id, status=Batch.Status.SEALING).exists():
+        return
     if IssuedCredential.objects.filter(batch_id=batch_id, status=IssuedCredential.Status.PENDING).exists():
         return
     finished = Batch.objects.filter(pk=batch_id, status=Batch.Status.SEALING).update(

@@ -70,3 +70,17 @@ def csv_bytes(
         lines.append(delimiter.join("" if row.get(c.key) is None else str(row.get(c.key)) for c in COLUMNS))
     data = ("\r\n".join(lines) + "\r\n").encode(encoding)
     return (b"\xef\xbb\xbf" + data) if bom else data
+
+
+def confirmed_batch(organisation: Organisation, staff: User, n: int, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A confirmed batch of ``n`` learners whose chunks are not queued (no worker: the test seals by hand)."""
+    from issuing.services.batches import batch_confirm, batch_upload
+
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    upload = batch_upload(
+        organisation=organisation,
+        actor=staff,
+        data=xlsx([learner(i) for i in range(1, n + 1)]),
+        filename="c.xlsx",
+    )
+    return batch_confirm(batch=upload, actor=staff)

@@ -12,9 +12,8 @@ from django.utils import translation
 from europass.accounts.models import User
 from europass.registry.models import Organisation
 from issuing.models import Batch, BatchExport, IssuedCredential
-from issuing.services.batches import batch_confirm, batch_upload
 
-from .conftest import learner, xlsx
+from .conftest import confirmed_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -23,15 +22,7 @@ NEXT = re.compile(r'\?said=([\w-]*)"')
 
 
 def _batch(organisation: Organisation, staff: User, n: int, monkeypatch: pytest.MonkeyPatch) -> Batch:
-    # No worker: the tests seal by hand.
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
-    batch = batch_upload(
-        organisation=organisation,
-        actor=staff,
-        data=xlsx([learner(i) for i in range(1, n + 1)]),
-        filename="c.xlsx",
-    )
-    return batch_confirm(batch=batch, actor=staff)
+    return confirmed_batch(organisation, staff, n, monkeypatch)  # type: ignore[no-any-return]
 
 
 def _poll(client: Client, url: str, said: str) -> tuple[str | None, str]:
