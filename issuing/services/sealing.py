@@ -20,6 +20,7 @@ from django.db.models import BinaryField, Case, Field, IntegerField, TextField, 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from europass.core.bulk import writing_cursor
 from europass.sealing.csc import CscConfig
 from europass.sealing.errors import SealingError
 from europass.sealing.jades_seal import JadesSealer
@@ -243,7 +244,7 @@ def _store_sealed(sealed: list[tuple[IssuedCredential, dict[str, object]]]) -> l
     rows = ", ".join([row] * len(sealed))
     # The names are the model's own, every value a parameter.
     sql = f"WITH sealed (id, xml, edc3, seal_id) AS (VALUES {rows}) UPDATE {t} SET {assign} FROM sealed WHERE {where} RETURNING {t}.{columns['id']}"  # noqa: S608
-    with connection.cursor() as cursor:
+    with writing_cursor() as cursor:
         cursor.execute(sql, params)
         return sorted(row_id for (row_id,) in cursor.fetchall())
 
