@@ -461,6 +461,37 @@ def _code(
     _texts(code, "targetFrameworkName", MultilingualText({"en": framework_name}))
 
 
+class _Written:
+    """The written form of a qualification or an awarding body, kept for the very object that was written: the
+    documents of a batch share them (the builder converts each once), and copying an lxml subtree costs a fraction
+    of writing it again. Kept by identity (the object held, so its id cannot be reused), a few at a time."""
+
+    def __init__(self, keep: int = 16) -> None:
+        self._keep = keep
+        self._kept: dict[int, tuple[object, list[etree._Element]]] = {}
+
+    def into(self, parent: etree._Element, value: object, write: Any) -> None:
+        """Append to ``parent`` what ``write(holder, value)`` appends to an empty element."""
+        kept = self._kept.get(id(value))
+        if kept is None or kept[0] is not value:
+            holder = etree.Element(S("holder"), nsmap=NSMAP)  # type: ignore[arg-type]
+            write(holder, value)
+            if len(self._kept) >= self._keep:
+                self._kept.clear()
+            kept = self._kept[id(value)] = (value, list(holder))
+        for element in kept[1]:
+            parent.append(copy.deepcopy(element))
+
+
+_WRITTEN = _Written()
+
+
+def _write_outcomes_of(parent: etree._Element, outcomes: tuple[LearningOutcome, ...]) -> None:
+    for outcome in outcomes:
+        element = etree.SubElement(parent, S("learningOutcome"), {"id": outcome.id})
+        _texts(element, "prefLabel", outcome.text)
+
+
 def _write(c: Credential) -> etree._Element:
     root = etree.Element(S("europassCredential"), nsmap=NSMAP)  # type: ignore[arg-type]
     root.set(_q(XSI, "schemaLocation"), SCHEMA_LOCATION)
@@ -499,15 +530,13 @@ def _write(c: Credential) -> etree._Element:
     if qualifications:
         specs = etree.SubElement(root, S("learningSpecificationReferences"))
         for qualification in qualifications.values():
-            _write_qualification(specs, qualification)
-        outcomes = [o for q in qualifications.values() for o in q.learning_outcomes]
-        if outcomes:
+            _WRITTEN.into(specs, qualification, _write_qualification)
+        if any(q.learning_outcomes for q in qualifications.values()):
             references = etree.SubElement(root, S("learningOutcomeReferences"))
-            for outcome in outcomes:
-                element = etree.SubElement(references, S("learningOutcome"), {"id": outcome.id})
-                _texts(element, "prefLabel", outcome.text)
+            for qualification in qualifications.values():
+                _WRITTEN.into(references, qualification.learning_outcomes, _write_outcomes_of)
     agents = etree.SubElement(root, S("agentReferences"))
-    _write_awarding_body(agents, c.awarding_body)
+    _WRITTEN.into(agents, c.awarding_body, _write_awarding_body)
     written = {c.awarding_body.id}
     for achievement in c.achievements:
         other = achievement.awarded_by
