@@ -81,9 +81,10 @@ def make_sheet(n: int, *, offset: int = 0) -> bytes:
     return buffer.getvalue()
 
 
-def rss_kb(pid: int) -> int:
+def rss_kb(pid: int, field: str = "VmRSS") -> int:
+    """A process's resident memory now (``VmRSS``) or at its peak so far (``VmHWM``), in kB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
 
@@ -259,12 +260,19 @@ def main() -> None:
     print(f"  read sheet (calamine)             {read_s:8.2f} s")
     print(f"  parse + validate                  {parse_validate_s:8.2f} s")
     largest = make_sheet(args.validate_rows)
+    import os
+
+    before_kb = rss_kb(os.getpid())
     started = time.perf_counter()
     largest_ok = validate_sheet(read_sheet(largest, filename="largest.xlsx"), organisation=organisation).ok
     largest_s = time.perf_counter() - started
     print(
         f"  parse + validate {args.validate_rows:,} rows      {largest_s:8.2f} s   (target ≤ 3 s for the 50,000-row limit)"
         + ("" if largest_ok else "  INVALID")
+    )
+    print(
+        f"  web side (this process) RSS        {before_kb / 1024:5.0f} MB before it, peak so far"
+        f" {rss_kb(os.getpid(), 'VmHWM') / 1024:.0f} MB, after {rss_kb(os.getpid()) / 1024:.0f} MB"
     )
     print(f"  upload + validate + confirm       {queued_s:8.2f} s   (until every chunk is queued)")
     print(
