@@ -74,6 +74,11 @@ class Sealer:
         """Seal a credential document (bytes of an unsealed ``europassCredential``); returns the sealed bytes."""
         return self._finish(self._signed(xml, self.seal_key.private_key))
 
+    def seal_element(self, root: etree._Element) -> bytes:
+        """Seal a document built here, as its tree (``Credential.to_element()``): the same seal as ``seal`` over its
+        bytes, without writing and parsing them again. The tree is sealed in place."""
+        return self._finish(self._signer.sign(_without_proof(root), self.seal_key.private_key))
+
     def prepare(self, xmls: list[bytes]) -> tuple[list[etree._Element], Recorder]:
         """For a key that signs many items per request (``batch_signer``): the documents signed with placeholders,
         and what each signature must cover (``Recorder.items``, in order). ``complete`` puts the real ones in."""
@@ -94,10 +99,7 @@ class Sealer:
         return sealed
 
     def _signed(self, xml: bytes, key: PrivateKey) -> etree._Element:
-        root = etree.fromstring(xml, parser=_PARSER)
-        for old in root.findall(f"{{{SNB}}}proof"):
-            root.remove(old)
-        return self._signer.sign(root, key)
+        return self._signer.sign(_without_proof(etree.fromstring(xml, parser=_PARSER)), key)
 
     def _finish(self, signed: etree._Element) -> bytes:
         if self.timestamper is not None:
@@ -177,6 +179,12 @@ class Sealer:
             ) from None
         token = self.timestamper.timestamp(data)
         etree.SubElement(stamp, f"{{{XADES}}}EncapsulatedTimeStamp").text = base64.b64encode(token).decode()
+
+
+def _without_proof(root: etree._Element) -> etree._Element:
+    for old in root.findall(f"{{{SNB}}}proof"):
+        root.remove(old)
+    return root
 
 
 def seal(document: bytes, key: SealKey) -> bytes:

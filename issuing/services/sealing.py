@@ -116,7 +116,7 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
         for credential in credentials:
             try:
                 document = builder.credential(credential, now=now)
-                xml = sealer.seal(document.to_xml()) if sealer is not None else None
+                xml = sealer.seal_element(document.to_element()) if sealer is not None else None
                 edc3 = jades.seal(builder.edc3_payload(document)) if jades is not None else None
             except Exception as error:
                 if is_source_error(error):

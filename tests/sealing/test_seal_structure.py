@@ -128,3 +128,16 @@ def test_a_document_changed_after_sealing_fails_every_verifier(tmp_path: Path) -
                 location=f"./{{{SNB}}}proof/", require_x509=True, expect_references=3
             ),
         )
+
+
+def test_sealing_a_built_tree_gives_the_seal_of_its_bytes() -> None:
+    seal_key, anchor = _chained_key("rsa")
+    credential = example_credential(id="urn:uuid:00000000-0000-0000-0000-000000000001")
+    sealer = Sealer(seal_key)
+    from_bytes = etree.fromstring(sealer.seal(credential.to_xml()))
+    from_tree = etree.fromstring(sealer.seal_element(credential.to_element()))
+    document_digest = (
+        f"{{{SNB}}}proof/{{{DS}}}Signature/{{{DS}}}SignedInfo/{{{DS}}}Reference/{{{DS}}}DigestValue"
+    )
+    assert from_tree.findtext(document_digest) == from_bytes.findtext(document_digest)
+    assert verify(etree.tostring(from_tree), TrustStore([TrustAnchor(anchor, "test anchor", True)])).valid
