@@ -190,8 +190,9 @@ def _stylesheet(url: str, path: Path) -> Any:
 
     stat = path.stat()
     key = (url, stat.st_mtime_ns, stat.st_size)
-    sheets: dict[tuple[str, int, int], Any] = getattr(_renderers, "sheets", None) or {}
-    _renderers.sheets = sheets
+    sheets: dict[tuple[str, int, int], Any] | None = getattr(_renderers, "sheets", None)
+    if sheets is None:
+        sheets = _renderers.sheets = {}
     sheet = sheets.get(key)
     if sheet is None:
         sheet = sheets[key] = CSS(

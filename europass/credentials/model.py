@@ -22,7 +22,7 @@ import binascii
 import copy
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -470,7 +470,7 @@ class _Written:
         self._keep = keep
         self._kept: dict[int, tuple[object, list[etree._Element]]] = {}
 
-    def into(self, parent: etree._Element, value: object, write: Any) -> None:
+    def into(self, parent: etree._Element, value: Any, write: Callable[[etree._Element, Any], None]) -> None:
         """Append to ``parent`` what ``write(holder, value)`` appends to an empty element."""
         kept = self._kept.get(id(value))
         if kept is None or kept[0] is not value:

@@ -27,15 +27,12 @@ from .evidence import SealRefused
 from .jades_seal import ValidationCollector, ValidationValues
 from .keys import PrivateKey, SealKey
 from .token_keys import Recorder, TokenEcKey, TokenRsaKey
-from .xades import XADES141, archive_timestamp_data
-from .xades_sign import XadesSigner
+from .xades import DS, XADES, XADES141, archive_timestamp_data
+from .xades_sign import SNB, XadesSigner
 
 if TYPE_CHECKING:
     from .timestamp import TimeStamper
 
-SNB = "http://data.europa.eu/snb"
-DS = "http://www.w3.org/2000/09/xmldsig#"
-XADES = "http://uri.etsi.org/01903/v1.3.2#"
 C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 

@@ -34,10 +34,9 @@ from signxml.algorithms import CanonicalizationMethod
 from signxml.util import strip_pem_header
 
 from .keys import PrivateKey
+from .xades import DS, XADES
 
-DS = "http://www.w3.org/2000/09/xmldsig#"
 DSIG11 = "http://www.w3.org/2009/xmldsig11#"
-XADES = "http://uri.etsi.org/01903/v1.3.2#"
 SNB = "http://data.europa.eu/snb"
 C14N11 = CanonicalizationMethod.CANONICAL_XML_1_1.value
 SHA256 = DigestAlgorithm.SHA256.value

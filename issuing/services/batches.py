@@ -22,6 +22,7 @@ from europass.status.services import status_allocate
 from ..audit import audit
 from ..models import AuditEvent, Batch, IssuedCredential
 from ..sheets import IssueKey, LearnerRow, read_sheet, validate_sheet
+from .sealing import batch_finish_if_done
 from .seals import active_seal
 
 
@@ -174,8 +175,6 @@ def batches_resume() -> int:
     deletes a message once delivered; Redis gives it back only after its visibility timeout). Queuing twice is
     harmless: each credential is claimed once. A batch left with nothing pending is marked done here.
     """
-    from .sealing import batch_finish_if_done
-
     queued = 0
     for batch in Batch.objects.filter(status=Batch.Status.SEALING):
         chunks = enqueue_sealing(batch)

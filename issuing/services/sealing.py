@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import BinaryField, Case, Field, IntegerField, TextField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -210,25 +210,22 @@ def _store_sealed(sealed: list[tuple[IssuedCredential, dict[str, object]]]) -> l
     """The sealed documents stored in one statement, returning the ids it stored: ``UPDATE … FROM`` a list of
     values (id, XML, EDC 3, seal), ``WHERE status = 'pending'``. Django's ``CASE id WHEN …`` over a chunk's
     documents cost more to compile than the statement to run (0.4 to 0.6 ms a credential)."""
-    table = IssuedCredential._meta.db_table
+    meta = IssuedCredential._meta
+    table = meta.db_table
     quote = connection.ops.quote_name
-    typed = (
-        connection.vendor == "postgresql"
-    )  # the values' types, which PostgreSQL cannot infer from parameters
-    row = (
-        "(CAST(%s AS bigint), CAST(%s AS bytea), CAST(%s AS bytea), CAST(%s AS bigint))"
-        if typed
-        else "(%s, %s, %s, %s)"
-    )
+    listed = [meta.get_field(name) for name in ("id", "xml", "edc3", "seal")]
+    if connection.vendor == "postgresql":  # the values' types, which PostgreSQL cannot infer from parameters
+        row = "(" + ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in listed) + ")"
+    else:
+        row = "(%s, %s, %s, %s)"
     params: list[Any] = []
     for credential, values in sealed:
         seal = values["seal"]
         params += [credential.pk, values["xml"], values["edc3"], seal.pk]  # type: ignore[attr-defined]
-    now = sealed[0][1]["sealed_at"]
     params += [
         IssuedCredential.Status.SEALED.value,
-        models.DateTimeField().get_db_prep_value(now, connection),
-        models.UUIDField().get_db_prep_value(uuid.uuid4(), connection),
+        _prepared("sealed_at", sealed[0][1]["sealed_at"]),
+        _prepared("seal_run", uuid.uuid4()),
         IssuedCredential.Status.PENDING.value,
     ]
     t = quote(table)
@@ -247,6 +244,13 @@ def _store_sealed(sealed: list[tuple[IssuedCredential, dict[str, object]]]) -> l
     with writing_cursor() as cursor:
         cursor.execute(sql, params)
         return sorted(row_id for (row_id,) in cursor.fetchall())
+
+
+def _prepared(name: str, value: object) -> Any:
+    """``value`` as the database stores the credential's field ``name``."""
+    field = IssuedCredential._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field.get_db_prep_value(value, connection)
 
 
 def _by_id(

@@ -12,6 +12,7 @@ from europass.accounts.models import Membership, User
 from europass.registry.demo import setup_registry
 from europass.registry.models import Organisation
 from issuing.demo import _demo_seal
+from issuing.models import Batch
 from issuing.sheets import COLUMNS
 
 
@@ -72,7 +73,9 @@ def csv_bytes(
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
-def confirmed_batch(organisation: Organisation, staff: User, n: int, monkeypatch: pytest.MonkeyPatch) -> Any:
+def confirmed_batch(
+    organisation: Organisation, staff: User, n: int, monkeypatch: pytest.MonkeyPatch
+) -> Batch:
     """A confirmed batch of ``n`` learners whose chunks are not queued (no worker: the test seals by hand)."""
     from issuing.services.batches import batch_confirm, batch_upload
 

@@ -18,10 +18,6 @@ from issuing.services.sealing import batch_finish_if_done
 from .conftest import confirmed_batch
 
 
-def _confirmed(organisation: Organisation, staff: User, count: int, monkeypatch: pytest.MonkeyPatch) -> Batch:
-    return confirmed_batch(organisation, staff, count, monkeypatch)  # type: ignore[no-any-return]
-
-
 def _store(credential_id: int) -> None:
     IssuedCredential.objects.filter(pk=credential_id, status=IssuedCredential.Status.PENDING).update(
         status=IssuedCredential.Status.SEALED
@@ -33,7 +29,7 @@ def _store(credential_id: int) -> None:
 def test_two_last_chunks_stored_at_the_same_moment_mark_the_batch_done_once(
     organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batch = _confirmed(organisation, staff, 2, monkeypatch)
+    batch = confirmed_batch(organisation, staff, 2, monkeypatch)
     first, second = batch.credentials.order_by("id").values_list("id", flat=True)
     first_checked, second_storing = threading.Event(), threading.Event()
     errors: list[BaseException] = []
@@ -78,7 +74,7 @@ def test_two_last_chunks_stored_at_the_same_moment_mark_the_batch_done_once(
 def test_a_batch_left_with_nothing_pending_is_marked_done_when_a_worker_starts(
     organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batch = _confirmed(organisation, staff, 3, monkeypatch)
+    batch = confirmed_batch(organisation, staff, 3, monkeypatch)
     for credential_id in batch.credentials.values_list("id", flat=True):
         _store(credential_id)  # stored, but no chunk got to mark the batch done
     assert Batch.objects.get(pk=batch.pk).status == Batch.Status.SEALING

@@ -21,10 +21,6 @@ SAID = re.compile(r'<p id="(progress|export)-said" hx-swap-oob="innerHTML">(.*?)
 NEXT = re.compile(r'\?said=([\w-]*)"')
 
 
-def _batch(organisation: Organisation, staff: User, n: int, monkeypatch: pytest.MonkeyPatch) -> Batch:
-    return confirmed_batch(organisation, staff, n, monkeypatch)  # type: ignore[no-any-return]
-
-
 def _poll(client: Client, url: str, said: str) -> tuple[str | None, str]:
     """What the answer says (None: nothing) and the milestone its next poll carries."""
     html = client.get(url, {"said": said}).content.decode()
@@ -36,7 +32,7 @@ def _poll(client: Client, url: str, said: str) -> tuple[str | None, str]:
 def test_the_progress_says_started_each_tenth_a_first_failure_and_the_end_once_each(
     organisation: Organisation, staff: User, staff_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batch = _batch(organisation, staff, 20, monkeypatch)
+    batch = confirmed_batch(organisation, staff, 20, monkeypatch)
     page = staff_client.get(f"/issuing/batches/{batch.public_id}/").content.decode()
     assert '<p id="progress-said" class="sr-only" role="status" aria-live="polite"' in page
     bar = re.search(r'<div id="progress"[^>]*>', page)
@@ -69,7 +65,7 @@ def test_the_progress_says_started_each_tenth_a_first_failure_and_the_end_once_e
 def test_a_poll_carrying_something_else_than_a_milestone_is_answered_with_the_milestone(
     organisation: Organisation, staff: User, staff_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batch = _batch(organisation, staff, 2, monkeypatch)
+    batch = confirmed_batch(organisation, staff, 2, monkeypatch)
     spoken, said = _poll(staff_client, f"/issuing/batches/{batch.public_id}/progress", "x" * 10_000)
     assert spoken == "Sealing started: 2 credentials to seal." and said == "sealing-started-0"
 
@@ -77,7 +73,7 @@ def test_a_poll_carrying_something_else_than_a_milestone_is_answered_with_the_mi
 def test_the_zip_progress_says_each_tenth_and_when_it_is_ready_once_each(
     organisation: Organisation, staff: User, staff_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batch = _batch(organisation, staff, 1, monkeypatch)
+    batch = confirmed_batch(organisation, staff, 1, monkeypatch)
     export = BatchExport.objects.create(batch=batch, total=40, rendered=0, parts_total=2)
     url = f"/issuing/batches/{batch.public_id}/exports/{export.public_id}/progress"
     spoken, said = _poll(staff_client, url, "")
@@ -95,7 +91,7 @@ def test_the_zip_progress_says_each_tenth_and_when_it_is_ready_once_each(
 def test_the_progress_speaks_french_to_a_french_page(
     organisation: Organisation, staff: User, staff_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batch = _batch(organisation, staff, 20, monkeypatch)
+    batch = confirmed_batch(organisation, staff, 20, monkeypatch)
     staff_client.cookies["django_language"] = "fr"
     url = f"/issuing/batches/{batch.public_id}/progress"
     # The French requests leave French active in this thread: not after the test.
