@@ -157,6 +157,7 @@ class IssuedCredential(models.Model):
         ordering = ["batch_id", "row_number", "id"]
         constraints = [
             models.UniqueConstraint(fields=["status_list", "status_index"], name="unique_status_entry"),
+            models.UniqueConstraint(fields=["batch", "row_number"], name="one_credential_per_batch_row"),
         ]
         indexes = [
             models.Index(fields=["batch", "status"]),

@@ -22,6 +22,21 @@ def seal_chunk(self: Any, credential_ids: list[int]) -> dict[str, int]:
         raise self.retry(countdown=min(300, 5 * 2 ** min(self.request.retries, 6))) from None
 
 
+@shared_task(
+    bind=True, name="issuing.seal_rows", acks_late=True, reject_on_worker_lost=True, max_retries=None
+)
+def seal_rows(self: Any, batch_id: int, start: int, stop: int) -> dict[str, int]:
+    """Create the pending credentials of a confirmed batch's rows ``start:stop`` (those not created yet), then seal
+    them; retried as ``seal_chunk`` is while the e-seal key cannot sign."""
+    from .services.batches import batch_rows_create
+    from .services.sealing import SourceUnavailable, credentials_seal
+
+    try:
+        return credentials_seal(credential_ids=batch_rows_create(batch_id, start, stop)).to_json()
+    except SourceUnavailable:
+        raise self.retry(countdown=min(300, 5 * 2 ** min(self.request.retries, 6))) from None
+
+
 @shared_task(name="issuing.deliver_chunk", acks_late=True, reject_on_worker_lost=True, max_retries=3)
 def deliver_chunk(credential_ids: list[int]) -> int:
     from .services.delivery import credentials_deliver

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext, npgettext
 
 from europass.core.bulk import bulk_insert
 from europass.core.errors import ApplicationError, Conflict
+from europass.core.jsonsql import json_array_slice
 from europass.registry.models import Organisation, Qualification
 from europass.status.services import status_allocate
 
@@ -115,7 +116,11 @@ def credentials_create(
 
 
 def batch_confirm(*, batch: Batch, actor: Any) -> Batch:
-    """Create one pending credential per row in one transaction, then queue the sealing in chunks."""
+    """Confirm a validated batch and queue its rows for sealing, in chunks of consecutive rows.
+
+    Confirming writes no credential: each chunk's worker creates its rows' pending credentials (with their
+    status-list entries) in one transaction, then seals them (``batch_rows_create``). A 10,000-row batch is
+    confirmed at once, and its credentials are created in parallel by the workers that seal them."""
     active_seal(batch.organisation)  # refuse early, with a clear message, when there is no e-seal
     with transaction.atomic():
         updated = Batch.objects.filter(pk=batch.pk, status=Batch.Status.VALIDATED).update(
@@ -130,53 +135,108 @@ def batch_confirm(*, batch: Batch, actor: Any) -> Batch:
                     _("This sheet has errors: fix them and upload it again."), code="sheet_invalid"
                 )
             raise Conflict(_("This batch was already confirmed."), code="already_confirmed")
-        rows = [LearnerRow.from_json(row) for row in batch.rows]
-        credentials_create(organisation=batch.organisation, rows=rows, batch=batch)
         audit(
             organisation=batch.organisation,
             actor=actor,
             action=AuditEvent.Action.CONFIRMED,
             target=batch.filename,
-            details={"batch": str(batch.public_id), "credentials": len(rows)},
+            details={"batch": str(batch.public_id), "credentials": len(batch.rows)},
         )
-        transaction.on_commit(lambda: enqueue_sealing(batch))
+        enqueue_sealing(batch)
     batch.refresh_from_db()
     return batch
 
 
 def chunk_size(count: int) -> int:
-    """Credentials per sealing (and delivery) task: a chunk costs a constant number of statements and one broker
-    message, so large batches go in large chunks (at most ``ISSUING_CHUNK_SIZE``); a smaller batch is cut in at
-    least 16 chunks (of at least 25) so every worker has a share and the progress moves smoothly."""
+    """Rows per sealing (and delivery) task: a chunk costs a constant number of statements and one broker message,
+    so large batches go in large chunks (at most ``ISSUING_CHUNK_SIZE``); a smaller batch is cut in at least 16
+    chunks (of at least 25) so every worker has a share and the progress moves smoothly."""
     largest: int = settings.ISSUING_CHUNK_SIZE
     return max(1, min(largest, max(25, -(-count // 16))))
 
 
-def enqueue_sealing(batch: Batch) -> int:
-    """Queue the batch's pending credentials in chunks; returns the number of chunks."""
-    from ..tasks import seal_chunk
+def batch_chunks(batch: Batch) -> list[tuple[int, int]]:
+    """The chunks of a batch's rows still to do, as ``(start, stop)`` positions in ``batch.rows``: those with a
+    row that has no credential yet, or a pending one. The cut is the same each time (it depends on the number of
+    rows only), so a chunk queued twice is the same rows."""
+    numbers = [row["row_number"] for row in batch.rows]
+    done = {
+        number
+        for number, status in IssuedCredential.objects.filter(batch=batch).values_list("row_number", "status")
+        if status != IssuedCredential.Status.PENDING
+    }
+    size = chunk_size(len(numbers))
+    return [
+        (start, min(start + size, len(numbers)))
+        for start in range(0, len(numbers), size)
+        if any(number not in done for number in numbers[start : start + size])
+    ]
 
-    ids = list(
-        IssuedCredential.objects.filter(batch=batch, status=IssuedCredential.Status.PENDING)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    size = chunk_size(len(ids))
-    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
-    for chunk in chunks:
-        seal_chunk.delay(chunk)
+
+def enqueue_sealing(batch: Batch) -> int:
+    """Queue the batch's chunks that still have rows to create or seal, once the caller's transaction commits (a
+    worker must see the batch confirmed); returns the number of chunks."""
+    from ..tasks import seal_rows
+
+    chunks = batch_chunks(batch)
+
+    def queue() -> None:
+        for start, stop in chunks:
+            seal_rows.delay(batch.pk, start, stop)
+
+    transaction.on_commit(queue)
     return len(chunks)
 
 
+def batch_rows_create(batch_id: int, start: int, stop: int) -> list[int]:
+    """Give the rows ``start:stop`` of a batch being sealed their pending credentials, those that have none yet,
+    in one transaction; returns the ids of the chunk's pending credentials (to seal).
+
+    The batch row is locked first (PostgreSQL; SQLite's transactions take the write lock as they begin): two
+    workers on the same chunk, or a cancel, go one after the other, and each row gets one credential. A batch no
+    longer being sealed (cancelled, done) gets none."""
+    with transaction.atomic():
+        batch = (
+            Batch.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .defer("rows", "source")
+            .filter(pk=batch_id, status=Batch.Status.SEALING)
+            .first()
+        )
+        if batch is None:
+            return []
+        rows = json_array_slice(Batch, batch_id, "rows", start, stop)
+        if not rows:
+            return []
+        numbers = {row["row_number"] for row in rows}
+        existing = {
+            number: (pk, status)
+            for pk, number, status in IssuedCredential.objects.filter(
+                batch_id=batch_id, row_number__range=(min(numbers), max(numbers))
+            ).values_list("id", "row_number", "status")
+            if number in numbers
+        }
+        pending = [pk for pk, status in existing.values() if status == IssuedCredential.Status.PENDING]
+        missing = [LearnerRow.from_json(row) for row in rows if row["row_number"] not in existing]
+        if missing:
+            created = credentials_create(organisation=batch.organisation, rows=missing, batch=batch)
+            pending += [credential.pk for credential in created]
+    return sorted(pending)
+
+
 def batches_resume() -> int:
-    """Queue again the pending credentials of every batch being sealed.
+    """Queue again the chunks still to do of every batch being sealed.
 
     Called when a worker starts: a worker killed mid-batch may have taken messages with it (the embedded broker
     deletes a message once delivered; Redis gives it back only after its visibility timeout). Queuing twice is
-    harmless: each credential is claimed once. A batch left with nothing pending is marked done here.
+    harmless: each row gets one credential, and each credential is sealed once. A batch left with nothing to do is
+    marked done here, and the credentials of a cancelled batch still pending are cancelled.
     """
+    IssuedCredential.objects.filter(
+        batch__status=Batch.Status.CANCELLED, status=IssuedCredential.Status.PENDING
+    ).update(status=IssuedCredential.Status.CANCELLED)  # a cancel cut short (batch_cancel)
     queued = 0
-    for batch in Batch.objects.filter(status=Batch.Status.SEALING):
+    for batch in Batch.objects.filter(status=Batch.Status.SEALING).defer("source"):
         chunks = enqueue_sealing(batch)
         if not chunks:
             with transaction.atomic():
@@ -187,11 +247,15 @@ def batches_resume() -> int:
 
 def batch_cancel(*, batch: Batch, actor: Any) -> int:
     """Stop a batch: credentials not sealed yet are cancelled (sealed ones stay). Returns how many will not be
-    sealed, counted as the batch page counts them (``batch_progress``), whether or not they had been created."""
+    sealed, counted as the batch page counts them (``batch_progress``), whether or not they had been created.
+
+    The batch first, in a transaction of its own: from its commit no worker creates a chunk's credentials any more
+    (``batch_rows_create`` waits for it, then finds the batch cancelled), and a chunk created just before is
+    committed before it. Then its pending credentials: holding the batch row while waiting for a chunk being
+    stored, which waits for the batch row to see whether the batch is done, would deadlock. A chunk being stored
+    keeps what it sealed before; what it stores after finds its credentials cancelled (``WHERE status =
+    'pending'``). A cancel cut short between the two is finished when a worker starts (``batches_resume``)."""
     with transaction.atomic():
-        IssuedCredential.objects.filter(batch=batch, status=IssuedCredential.Status.PENDING).update(
-            status=IssuedCredential.Status.CANCELLED
-        )
         stopped = Batch.objects.filter(
             pk=batch.pk, status__in=[Batch.Status.VALIDATED, Batch.Status.SEALING]
         ).update(status=Batch.Status.CANCELLED, finished_at=timezone.now())
@@ -202,6 +266,10 @@ def batch_cancel(*, batch: Batch, actor: Any) -> int:
                 % {"status": batch.get_status_display().lower()},
                 code="nothing_to_cancel",
             )
+    with transaction.atomic():
+        IssuedCredential.objects.filter(batch=batch, status=IssuedCredential.Status.PENDING).update(
+            status=IssuedCredential.Status.CANCELLED
+        )
         batch.refresh_from_db()
         cancelled = batch_progress(batch).cancelled
         audit(
@@ -228,7 +296,7 @@ def batch_retry_failed(*, batch: Batch, actor: Any) -> int:
                 target=batch.filename,
                 details={"batch": str(batch.public_id), "retried": retried},
             )
-            transaction.on_commit(lambda: enqueue_sealing(batch))
+            enqueue_sealing(batch)
     return retried
 
 

@@ -70,6 +70,7 @@ class DocumentBuilder:
     def __init__(self, organisation: Organisation, *, eidas_identifier: str | None = None) -> None:
         self.awarding_body = awarding_body_of(organisation)
         self._qualifications: dict[int, Qualification] = {}
+        self._status_urls: dict[int, str] = {}  # by status list: a URL reversed once, not once per credential
         self._eidas_identifier = eidas_identifier
         self._edc3: Any = None
         self._shapes_checked = False
@@ -116,8 +117,14 @@ class DocumentBuilder:
                     awarded_on=issued.award_date,
                 ),
             ),
-            status=CredentialStatus(url=issued.status_list.url, index=issued.status_index),
+            status=CredentialStatus(url=self._status_url(issued), index=issued.status_index),
         )
+
+    def _status_url(self, issued: IssuedCredential) -> str:
+        url = self._status_urls.get(issued.status_list_id)
+        if url is None:
+            url = self._status_urls[issued.status_list_id] = issued.status_list.url
+        return url
 
     def build(self, issued: IssuedCredential) -> bytes:
         return self.credential(issued).to_xml()

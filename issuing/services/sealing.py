@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BinaryField, Case, Field, IntegerField, TextField, Value, When
+from django.db.models import BinaryField, Case, Count, Field, IntegerField, Q, TextField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from europass.core.bulk import writing_cursor
+from europass.core.jsonsql import JsonArrayLength
 from europass.sealing.csc import CscConfig
 from europass.sealing.errors import SealingError
 from europass.sealing.jades_seal import JadesSealer
@@ -351,10 +352,21 @@ def batch_finish_if_done(batch_id: int) -> None:
 
     Chunks stored at the same moment each see the other's credentials as pending until it commits: so the batch
     row is locked first (PostgreSQL; SQLite writes one transaction at a time anyway), and the last chunk to get
-    here sees every other one committed."""
-    if not Batch.objects.select_for_update().filter(pk=batch_id, status=Batch.Status.SEALING).exists():
+    here sees every other one committed. Rows whose chunk has not created their credentials yet count as pending
+    (fewer credentials than rows)."""
+    rows = (
+        Batch.objects.select_for_update()
+        .filter(pk=batch_id, status=Batch.Status.SEALING)
+        .annotate(count=JsonArrayLength("rows"))
+        .values_list("count", flat=True)
+        .first()
+    )
+    if rows is None:
         return
-    if IssuedCredential.objects.filter(batch_id=batch_id, status=IssuedCredential.Status.PENDING).exists():
+    counts = IssuedCredential.objects.filter(batch_id=batch_id).aggregate(
+        created=Count("id"), pending=Count("id", filter=Q(status=IssuedCredential.Status.PENDING))
+    )
+    if counts["pending"] or counts["created"] < rows:  # pending, or rows whose chunk has not created them yet
         return
     finished = Batch.objects.filter(pk=batch_id, status=Batch.Status.SEALING).update(
         status=Batch.Status.DONE, finished_at=timezone.now()

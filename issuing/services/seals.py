@@ -686,7 +686,9 @@ def batch_authorise(*, batch: Any, actor: Any, otp: str) -> int:
     otp = "".join(otp.split())
     if not otp.isalnum() or len(otp) > 32:
         raise ApplicationError(_("Enter the one-time password shown by your device."), code="otp_format")
-    pending = batch.credentials.filter(status="pending").count()
+    from .batches import batch_progress
+
+    pending = batch_progress(batch).pending  # with the rows whose credentials are not created yet
     if not pending:
         raise ApplicationError(_("Nothing is left to seal in this batch."), code="nothing_pending")
     needed = pending * (int(batch.organisation.issues_xml) + int(batch.organisation.issues_edc3))

@@ -28,7 +28,7 @@ from issuing.services import seals
 from issuing.services.batches import batch_confirm, batch_upload
 from issuing.services.sealing import SourceUnavailable, credentials_seal
 from issuing.services.seals import active_seal
-from tests.issuing.conftest import learner, xlsx
+from tests.issuing.conftest import learner, rows_created, xlsx
 from verification.services import verify_document
 
 from . import softhsm
@@ -86,7 +86,7 @@ def _install(service: Service, organisation: Organisation, *extra: str) -> str:
 
 
 def _batch(organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch, count: int) -> Any:
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     monkeypatch.setattr("issuing.services.sealing._enqueue_delivery", lambda ids: None)
     rows = [learner(i) for i in range(1, count + 1)]
     batch = batch_upload(organisation=organisation, actor=staff, data=xlsx(rows), filename="remote.xlsx")

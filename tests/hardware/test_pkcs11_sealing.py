@@ -27,7 +27,7 @@ from europass.sealing.token_keys import Pkcs11Config, TokenRsaKey
 from issuing.models import AuditEvent, IssuedCredential, OrganisationSeal
 from issuing.services.batches import batch_confirm, batch_progress, batch_upload
 from issuing.services.seals import active_seal, seal_key_of, seal_source_pkcs11
-from tests.issuing.conftest import learner, xlsx
+from tests.issuing.conftest import learner, rows_created, xlsx
 from verification.services import verify_document
 
 from . import softhsm
@@ -215,7 +215,7 @@ def test_real_workers_seal_a_batch_through_the_token_and_it_verifies_with_us_and
 def _pending_batch(
     organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch, count: int
 ) -> Any:
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     monkeypatch.setattr("issuing.services.sealing._enqueue_delivery", lambda ids: None)
     rows = [learner(i) for i in range(1, count + 1)]
     batch = batch_upload(organisation=organisation, actor=staff, data=xlsx(rows), filename="p.xlsx")

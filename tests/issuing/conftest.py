@@ -73,13 +73,23 @@ def csv_bytes(
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
+def rows_created(batch: Batch) -> int:
+    """In place of ``enqueue_sealing`` where a test seals by hand: what a worker does first with each chunk of a
+    confirmed batch (``batch_rows_create``), the rows' pending credentials, and no sealing."""
+    from issuing.services.batches import batch_rows_create
+
+    batch_rows_create(batch.pk, 0, len(batch.rows))
+    return 1
+
+
 def confirmed_batch(
     organisation: Organisation, staff: User, n: int, monkeypatch: pytest.MonkeyPatch
 ) -> Batch:
-    """A confirmed batch of ``n`` learners whose chunks are not queued (no worker: the test seals by hand)."""
+    """A confirmed batch of ``n`` learners whose credentials are created but not sealed (no worker: the test seals
+    by hand)."""
     from issuing.services.batches import batch_confirm, batch_upload
 
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     upload = batch_upload(
         organisation=organisation,
         actor=staff,

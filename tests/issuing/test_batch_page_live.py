@@ -24,6 +24,7 @@ from issuing.services.delivery import credentials_deliver
 from issuing.services.exports import export_file
 from issuing.services.revocation import credential_revoke
 from issuing.services.sealing import credentials_seal
+from tests.issuing.conftest import rows_created
 
 from .conftest import learner, xlsx
 
@@ -36,7 +37,7 @@ def _sealing(
     organisation: Organisation, staff: User, n: int, monkeypatch: pytest.MonkeyPatch, *, first: int = 1
 ) -> Batch:
     """A confirmed batch of ``n`` credentials (learners ``first``…); no worker: the tests seal by hand."""
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     batch = batch_upload(
         organisation=organisation,
         actor=staff,

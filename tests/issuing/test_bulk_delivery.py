@@ -19,6 +19,7 @@ from issuing.models import Batch, IssuedCredential
 from issuing.services.batches import batch_confirm, batch_upload
 from issuing.services.delivery import credentials_deliver
 from issuing.services.sealing import credentials_seal
+from tests.issuing.conftest import rows_created
 from wallet.models import ClaimToken, WalletCredential
 
 from .conftest import learner, xlsx
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.django_db
 def _sealed_batch(
     organisation: Organisation, staff: User, count: int, monkeypatch: pytest.MonkeyPatch, *, first: int = 1
 ) -> Batch:
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     monkeypatch.setattr("issuing.services.sealing._enqueue_delivery", lambda ids: None)
     batch = batch_confirm(
         batch=batch_upload(
@@ -69,9 +70,9 @@ def test_delivering_a_chunk_costs_the_same_statements_for_ten_or_thirty_credenti
         assert delivered == size
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
-    assert (
-        counts[1] <= 12
-    )  # read, find accounts, wallets kept, insert, links made, insert, one update per outcome
+    # read, find accounts, wallets kept, insert, links made, insert, one update per outcome (on SQLite each insert
+    # is two statements, the rows then their keys, whatever their number)
+    assert counts[1] <= 14
 
 
 def test_verified_holders_get_it_in_their_wallet_and_the_others_one_link_each_over_one_connection(

@@ -23,6 +23,7 @@ from issuing.models import Batch, IssuedCredential
 from issuing.services.batches import batch_confirm, batch_upload
 from issuing.services.delivery import credentials_deliver
 from issuing.services.sealing import credentials_seal
+from tests.issuing.conftest import rows_created
 from wallet.models import WalletCredential
 from wallet.services import credential_upload
 
@@ -40,7 +41,7 @@ def _verified_citizen(email: str) -> User:
 
 
 def _issue(organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch, count: int = 2) -> Batch:
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     monkeypatch.setattr("issuing.services.sealing._enqueue_delivery", lambda ids: None)
     rows = [learner(i, grade="Très bien" if i == 1 else None) for i in range(1, count + 1)]
     batch = batch_upload(organisation=organisation, actor=staff, data=xlsx(rows), filename="cohort.xlsx")

@@ -18,6 +18,7 @@ from issuing.models import AuditEvent, Batch, BatchExport, ExportPart
 from issuing.services import exports
 from issuing.services.batches import batch_confirm, batch_upload
 from issuing.services.sealing import credentials_seal
+from tests.issuing.conftest import rows_created
 from verification.reading import extract_xml
 
 from .conftest import learner, xlsx
@@ -36,7 +37,7 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _sealed_batch(organisation: Organisation, staff: User, n: int, monkeypatch: pytest.MonkeyPatch) -> Batch:
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     rows = [learner(i) for i in range(1, n + 1)]
     batch = batch_upload(organisation=organisation, actor=staff, data=xlsx(rows), filename="cohort.xlsx")
     batch = batch_confirm(batch=batch, actor=staff)

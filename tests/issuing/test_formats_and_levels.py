@@ -24,6 +24,7 @@ from issuing.models import AuditEvent, Batch
 from issuing.services.batches import batch_confirm, batch_upload
 from issuing.services.sealing import credentials_seal
 from issuing.services.seals import seal_level
+from tests.issuing.conftest import rows_created
 
 from .conftest import learner, xlsx
 
@@ -33,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _issue(organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch, count: int = 2) -> Batch:
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     monkeypatch.setattr("issuing.services.sealing._enqueue_delivery", lambda ids: None)
     rows = [learner(i) for i in range(1, count + 1)]
     batch = batch_upload(organisation=organisation, actor=staff, data=xlsx(rows), filename="cohort.xlsx")

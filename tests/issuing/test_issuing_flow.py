@@ -16,6 +16,7 @@ from issuing.models import AuditEvent, Batch, IssuedCredential
 from issuing.services.batches import batch_confirm, batch_progress, batch_upload
 from issuing.services.revocation import credential_revoke
 from issuing.services.sealing import credentials_seal
+from tests.issuing.conftest import rows_created
 
 from .conftest import learner, xlsx
 
@@ -31,7 +32,7 @@ def test_a_valid_sheet_is_confirmed_sealed_and_each_credential_verifies(
     organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        "issuing.services.batches.enqueue_sealing", lambda batch: 0
+        "issuing.services.batches.enqueue_sealing", rows_created
     )  # the worker test covers the queue
     batch = batch_upload(
         organisation=organisation,
@@ -60,7 +61,7 @@ def test_a_valid_sheet_is_confirmed_sealed_and_each_credential_verifies(
 def test_sealing_a_chunk_twice_seals_each_credential_once(
     organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     batch = batch_confirm(
         batch=batch_upload(
             organisation=organisation, actor=staff, data=xlsx([learner(1), learner(2)]), filename="a.xlsx"
@@ -99,7 +100,7 @@ def test_sealed_credentials_reach_a_verified_citizens_wallet_or_an_email_claim_l
 
     from issuing.services.delivery import credentials_deliver
 
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     citizen = User.objects.create_user("learner1@example.org", "a-long-Passphrase-42")
     EmailAddress.objects.create(user=citizen, email=citizen.email, verified=True, primary=True)
     batch = batch_confirm(
@@ -118,7 +119,7 @@ def test_sealed_credentials_reach_a_verified_citizens_wallet_or_an_email_claim_l
 def test_revocation_is_published_in_the_status_list_at_once(
     organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     batch = batch_confirm(
         batch=batch_upload(
             organisation=organisation, actor=staff, data=xlsx([learner(1)]), filename="a.xlsx"
@@ -141,7 +142,7 @@ def test_revocation_is_published_in_the_status_list_at_once(
 def test_the_api_uploads_confirms_reports_progress_and_issues_one_from_json(
     organisation: Organisation, staff_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     monkeypatch.setattr("issuing.tasks.seal_chunk.delay", lambda ids: credentials_seal(credential_ids=ids))
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -176,7 +177,7 @@ def test_the_pages_show_the_problems_then_the_progress(
 ) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     bad = staff_client.post(
         "/issuing/o/demo/upload/",
         {"sheet": SimpleUploadedFile("bad.xlsx", xlsx([learner(1, email="nope")]))},
@@ -211,7 +212,7 @@ def test_a_batch_downloads_at_once_as_a_zip_of_its_sealed_xml_and_edc3_files(
     import io
     import zipfile
 
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     batch = batch_confirm(
         batch=batch_upload(
             organisation=organisation, actor=staff, data=xlsx([learner(1), learner(2)]), filename="a.xlsx"

@@ -18,6 +18,7 @@ from issuing.models import AuditEvent, Batch, IssuedCredential
 from issuing.services.batches import batch_confirm, batch_upload
 from issuing.services.revocation import credential_revoke
 from issuing.services.sealing import credentials_seal
+from tests.issuing.conftest import rows_created
 
 from .conftest import learner, xlsx
 
@@ -34,7 +35,7 @@ def _validated(organisation: Organisation, staff: User, n: int, *, first: int = 
 def _sealed(
     organisation: Organisation, staff: User, n: int, monkeypatch: pytest.MonkeyPatch, *, first: int = 1
 ) -> Batch:
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     batch = batch_confirm(batch=_validated(organisation, staff, n, first=first), actor=staff)
     credentials_seal(credential_ids=list(batch.credentials.values_list("id", flat=True)))
     return batch
@@ -148,7 +149,7 @@ def test_the_credential_page_shows_it_as_its_holder_sees_it_with_its_status_down
 def test_a_credential_not_sealed_yet_shows_how_it_will_look(
     organisation: Organisation, staff: User, staff_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     batch = batch_confirm(batch=_validated(organisation, staff, 1), actor=staff)
     credential = batch.credentials.get()
     page = staff_client.get(f"/issuing/credentials/{credential.public_id}/").content.decode()

@@ -14,6 +14,7 @@ from europass.registry.models import Accreditation, Qualification
 from europass.sealing.demo import DemoPKI, make_demo_pki
 from europass.sealing.report import CheckStatus, VerificationReport
 from europass.sealing.trust import TrustAnchor, TrustStore, load_pem_certificates
+from tests.issuing.conftest import rows_created
 from verification.services import verify_upload, verify_xml
 
 from .conftest import (
@@ -69,7 +70,7 @@ def test_a_credential_revoked_by_its_issuer_fails_not_revoked_with_the_date_but_
     _demo_seal(register)
     staff = User.objects.create_user("staff@verify.example", "a-long-Passphrase-42")
     Membership.objects.create(user=staff, organisation=register, role=Membership.Role.ADMIN)
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     batch = batch_confirm(
         batch=batch_upload(organisation=register, actor=staff, data=xlsx([learner(1)]), filename="a.xlsx"),
         actor=staff,

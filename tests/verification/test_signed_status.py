@@ -20,7 +20,7 @@ from issuing.models import IssuedCredential, OrganisationSeal
 from issuing.services.batches import batch_confirm, batch_upload
 from issuing.services.revocation import credential_revoke
 from issuing.services.sealing import credentials_seal
-from tests.issuing.conftest import learner, xlsx
+from tests.issuing.conftest import learner, rows_created, xlsx
 from verification.services import verify_xml
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _issue(organisation: Organisation, monkeypatch: pytest.MonkeyPatch) -> tuple[IssuedCredential, User]:
     staff = User.objects.create_user("staff@signed.example", "a-long-Passphrase-42")
     Membership.objects.create(user=staff, organisation=organisation, role=Membership.Role.ADMIN)
-    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", lambda batch: 0)
+    monkeypatch.setattr("issuing.services.batches.enqueue_sealing", rows_created)
     batch = batch_confirm(
         batch=batch_upload(
             organisation=organisation, actor=staff, data=xlsx([learner(1)]), filename="a.xlsx"
