@@ -97,6 +97,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu_seconds() -> float | None:
+    """The CPU time so far of the PostgreSQL server's processes on this machine (None when it runs elsewhere, or
+    the database is SQLite, which works inside the workers)."""
+    if connection.vendor != "postgresql":
+        return None
+    total, found = 0.0, False
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += cpu_seconds(int(entry.name))
+                    found = True
+            except OSError:  # gone meanwhile, or not ours to read
+                continue
+    return total if found else None
+
+
 def breakdown(organisation: Organisation, sample: int) -> dict[str, float]:
     """Where a credential's time and database statements go, measured in this process over ``sample`` fresh rows:
     creating the rows with their status-list entries, building the document, sealing it, the rest of the sealing
@@ -105,24 +122,29 @@ def breakdown(organisation: Organisation, sample: int) -> dict[str, float]:
 
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, padding
-    from django.db import connection, transaction
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from issuing.services import batches, sealing
     from issuing.services.delivery import credentials_deliver
     from issuing.services.seals import jades_sealer_for, sealer_for
 
-    with mock.patch.object(batches, "enqueue_sealing", lambda batch: 0):  # the chunk is run here, not queued
+    # A batch of two chunks of ``sample`` rows, run here, not queued: the first is measured, as a chunk of a large
+    # batch is (the last one also marks the batch done, once per batch).
+    with (
+        mock.patch.object(batches, "enqueue_sealing", lambda batch: 0),
+        mock.patch.object(batches, "chunk_size", lambda count: sample),
+    ):
         batch = batch_confirm(
             batch=batch_upload(
                 organisation=organisation,
                 actor="bench",
-                data=make_sheet(sample, offset=10_000_000),
+                data=make_sheet(2 * sample, offset=10_000_000),
                 filename="b.xlsx",
             ),
             actor="bench",
         )
-    with CaptureQueriesContext(connection) as created_q, transaction.atomic():
+    with CaptureQueriesContext(connection) as created_q:  # in its own transaction, as in a worker
         started = time.perf_counter()
         ids = batches.batch_rows_create(batch.pk, 0, sample)  # what a chunk's worker does first
         create_s = time.perf_counter() - started
@@ -221,6 +243,7 @@ def main() -> None:
     try:
         memory_start: list[int] = []
         cpu_start = [cpu_seconds(worker.pid) for worker in workers]
+        database_start = database_cpu_seconds()
         started = time.perf_counter()
         batch = batch_upload(organisation=organisation, actor="bench", data=data, filename="bench.xlsx")
         from django.test.utils import CaptureQueriesContext
@@ -249,6 +272,7 @@ def main() -> None:
             (cpu_seconds(worker.pid) - before) / end_to_end_s
             for worker, before in zip(workers, cpu_start, strict=True)
         ]
+        database_end = database_cpu_seconds()
         memory_end = [rss_kb(worker.pid) for worker in workers]
     finally:
         stop_workers(workers)
@@ -311,6 +335,12 @@ def main() -> None:
     print(
         f"  workers busy (CPU / end to end)   {' '.join(f'{b:.0%}' for b in busy)}  (the rest: waiting for the database or the queue)"
     )
+    if database_start is not None and database_end is not None:
+        used = database_end - database_start
+        print(
+            f"  database server CPU               {used:8.2f} s   {used / args.n * 1000:.3f} ms a credential, "
+            f"{used / end_to_end_s:.0%} of a core (it shares the cores with the workers)"
+        )
     print(
         f"  worker RSS at 10 % → end (MB)     {[round(k / 1024) for k in memory_start]} → {[round(k / 1024) for k in memory_end]}"
     )

@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import beat_init, celeryd_after_setup
+from celery.signals import beat_init, celeryd_after_setup, task_prerun
 from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "europass.settings")
@@ -46,3 +46,13 @@ def _warm_up(sender: Any = None, **kwargs: Any) -> None:
     from django.urls import get_resolver  # Django is set up by then (Celery's Django fixup, at worker_init)
 
     get_resolver().url_patterns  # noqa: B018 - the property imports the URL modules
+
+
+@task_prerun.connect
+def _database_as_for_a_request(sender: Any = None, **kwargs: Any) -> None:
+    """Before each task, what Django does before each request: a connection that failed, that is older than
+    ``CONN_MAX_AGE`` or (``CONN_HEALTH_CHECKS``) that no longer answers is closed, and the task opens a new one.
+    The connection itself is reused across tasks (``CELERY_DB_REUSE_MAX``)."""
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -372,6 +372,10 @@ SHEET_MAX_UNCOMPRESSED: int = env.int("SHEET_MAX_UNCOMPRESSED", default=200 * 10
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection before and after every task unless told to reuse it: a new
+# PostgreSQL connection (a new server process, its caches cold) for every chunk. Reused for 100 tasks, checked by
+# CONN_HEALTH_CHECKS before each use and closed after CONN_MAX_AGE as in the web processes.
+CELERY_DB_REUSE_MAX: int = env.int("CELERY_DB_REUSE_MAX", default=100)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

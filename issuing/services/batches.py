@@ -16,12 +16,11 @@ from django.utils.translation import ngettext, npgettext
 
 from europass.core.bulk import bulk_insert
 from europass.core.errors import ApplicationError, Conflict
-from europass.core.jsonsql import json_array_slice
 from europass.registry.models import Organisation, Qualification
 from europass.status.services import status_allocate
 
 from ..audit import audit
-from ..models import AuditEvent, Batch, IssuedCredential
+from ..models import AuditEvent, Batch, BatchChunk, IssuedCredential
 from ..sheets import IssueKey, LearnerRow, read_sheet, validate_sheet
 from .sealing import batch_finish_if_done
 from .seals import active_seal
@@ -127,6 +126,7 @@ def batch_confirm(*, batch: Batch, actor: Any) -> Batch:
             status=Batch.Status.SEALING,
             confirmed_at=timezone.now(),
             confirmed_by=actor if getattr(actor, "is_authenticated", False) else None,
+            confirmed_rows=len(batch.rows),
         )
         if not updated:
             batch.refresh_from_db()
@@ -142,6 +142,12 @@ def batch_confirm(*, batch: Batch, actor: Any) -> Batch:
             target=batch.filename,
             details={"batch": str(batch.public_id), "credentials": len(batch.rows)},
         )
+        bulk_insert(
+            [
+                BatchChunk(batch=batch, start=start, stop=stop, rows=batch.rows[start:stop])
+                for start, stop in _cut(len(batch.rows))
+            ]
+        )
         enqueue_sealing(batch)
     batch.refresh_from_db()
     return batch
@@ -155,22 +161,23 @@ def chunk_size(count: int) -> int:
     return max(1, min(largest, max(25, -(-count // 16))))
 
 
+def _cut(count: int) -> list[tuple[int, int]]:
+    size = chunk_size(count)
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
 def batch_chunks(batch: Batch) -> list[tuple[int, int]]:
     """The chunks of a batch's rows still to do, as ``(start, stop)`` positions in ``batch.rows``: those with a
-    row that has no credential yet, or a pending one. The cut is the same each time (it depends on the number of
-    rows only), so a chunk queued twice is the same rows."""
+    row that has no credential yet, or a pending one. The chunks are those written when the batch was confirmed
+    (``BatchChunk``), so a chunk queued twice is the same rows."""
     numbers = [row["row_number"] for row in batch.rows]
     done = {
         number
         for number, status in IssuedCredential.objects.filter(batch=batch).values_list("row_number", "status")
         if status != IssuedCredential.Status.PENDING
     }
-    size = chunk_size(len(numbers))
-    return [
-        (start, min(start + size, len(numbers)))
-        for start in range(0, len(numbers), size)
-        if any(number not in done for number in numbers[start : start + size])
-    ]
+    cuts = list(BatchChunk.objects.filter(batch=batch).values_list("start", "stop")) or _cut(len(numbers))
+    return [(start, stop) for start, stop in cuts if any(n not in done for n in numbers[start:stop])]
 
 
 def enqueue_sealing(batch: Batch) -> int:
@@ -192,20 +199,31 @@ def batch_rows_create(batch_id: int, start: int, stop: int) -> list[int]:
     """Give the rows ``start:stop`` of a batch being sealed their pending credentials, those that have none yet,
     in one transaction; returns the ids of the chunk's pending credentials (to seal).
 
-    The batch row is locked first (PostgreSQL; SQLite's transactions take the write lock as they begin): two
-    workers on the same chunk, or a cancel, go one after the other, and each row gets one credential. A batch no
-    longer being sealed (cancelled, done) gets none."""
+    The chunk and its batch are read and locked first, in one statement (PostgreSQL; SQLite's transactions take
+    the write lock as they begin): two workers on the same chunk, or a cancel, go one after the other, and each row
+    gets one credential. A batch no longer being sealed (cancelled, done) gets none."""
     with transaction.atomic():
-        batch = (
-            Batch.objects.select_for_update(of=("self",))
-            .select_related("organisation")
-            .defer("rows", "source")
-            .filter(pk=batch_id, status=Batch.Status.SEALING)
+        chunk = (
+            BatchChunk.objects.select_for_update(of=("self", "batch"))
+            .select_related("batch__organisation")
+            .defer("batch__rows", "batch__source")
+            .filter(batch_id=batch_id, start=start, stop=stop, batch__status=Batch.Status.SEALING)
             .first()
         )
-        if batch is None:
-            return []
-        rows = json_array_slice(Batch, batch_id, "rows", start, stop)
+        batch: Batch | None
+        if chunk is not None:
+            batch, rows = chunk.batch, chunk.rows
+        else:  # no longer being sealed, or confirmed before chunks had their rows (all its credentials then)
+            batch = (
+                Batch.objects.select_for_update(of=("self",))
+                .select_related("organisation")
+                .defer("source")
+                .filter(pk=batch_id, status=Batch.Status.SEALING)
+                .first()
+            )
+            if batch is None:
+                return []
+            rows = batch.rows[start:stop]
         if not rows:
             return []
         numbers = {row["row_number"] for row in rows}

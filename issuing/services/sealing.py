@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from europass.core.bulk import writing_cursor
-from europass.core.jsonsql import JsonArrayLength
 from europass.sealing.csc import CscConfig
 from europass.sealing.errors import SealingError
 from europass.sealing.jades_seal import JadesSealer
@@ -137,12 +136,8 @@ def credentials_seal(*, credential_ids: list[int]) -> SealResult:
         going = {c.batch_id for c, values in outcomes if c.batch_id and values["status"] == "sealed"} - set(
             paused
         )
-        if going:  # the key signs again: the pause is over
-            Batch.objects.filter(pk__in=going).exclude(paused_reason="").update(
-                paused_reason="", paused_at=None
-            )
         for batch_id in {c.batch_id for c, _values in outcomes if c.batch_id}:
-            batch_finish_if_done(batch_id)
+            batch_finish_if_done(batch_id, signing=batch_id in going)
         if sealed_ids:
             transaction.on_commit(lambda: _enqueue_delivery(sealed_ids))
     if paused:
@@ -346,23 +341,25 @@ def _lang() -> str:
     return (get_language() or "en")[:2]
 
 
-def batch_finish_if_done(batch_id: int) -> None:
+def batch_finish_if_done(batch_id: int, *, signing: bool = False) -> None:
     """Mark the batch done when none of its credentials is pending (and audit it, once). Call inside the
     transaction that stored a chunk's results.
 
     Chunks stored at the same moment each see the other's credentials as pending until it commits: so the batch
     row is locked first (PostgreSQL; SQLite writes one transaction at a time anyway), and the last chunk to get
     here sees every other one committed. Rows whose chunk has not created their credentials yet count as pending
-    (fewer credentials than rows)."""
-    rows = (
+    (fewer credentials than rows). ``signing``: the chunk sealed some, so a pause of the batch is over."""
+    locked = (
         Batch.objects.select_for_update()
         .filter(pk=batch_id, status=Batch.Status.SEALING)
-        .annotate(count=JsonArrayLength("rows"))
-        .values_list("count", flat=True)
+        .values_list("confirmed_rows", "paused_reason")
         .first()
     )
-    if rows is None:
+    if locked is None:
         return
+    rows, paused_reason = locked
+    if signing and paused_reason:  # the key signs again
+        Batch.objects.filter(pk=batch_id).update(paused_reason="", paused_at=None)
     counts = IssuedCredential.objects.filter(batch_id=batch_id).aggregate(
         created=Count("id"), pending=Count("id", filter=Q(status=IssuedCredential.Status.PENDING))
     )

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from europass.accounts.models import User
 from europass.registry.models import Organisation
-from issuing.models import Batch, IssuedCredential
+from issuing.models import Batch, BatchChunk, IssuedCredential
 from issuing.services.batches import (
     batch_cancel,
     batch_confirm,
@@ -61,6 +61,9 @@ def test_confirming_writes_no_credential_and_queues_every_row_once_in_chunks_aft
         callback()
     assert batch.status == Batch.Status.SEALING and not batch.credentials.exists()
     assert queued == [(batch.pk, 0, 25), (batch.pk, 25, 50), (batch.pk, 50, 60)]
+    chunks = list(BatchChunk.objects.filter(batch=batch).order_by("start"))
+    assert [(c.start, c.stop) for c in chunks] == [(0, 25), (25, 50), (50, 60)]
+    assert [row for c in chunks for row in c.rows] == batch.rows  # each chunk's worker reads its own rows
     progress = batch_progress(batch)
     assert (progress.total, progress.pending, progress.sealed) == (60, 60, 0)
 
@@ -70,15 +73,16 @@ def test_a_chunk_run_twice_gives_each_of_its_rows_one_credential_with_its_own_st
     organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _queued(monkeypatch)
-    batch = batch_confirm(batch=_validated(organisation, staff, 5), actor=staff)
-    first = batch_rows_create(batch.pk, 0, 3)
-    assert first == batch_rows_create(batch.pk, 0, 3)  # the second run finds them, creates none
+    batch = batch_confirm(batch=_validated(organisation, staff, 30), actor=staff)
+    assert list(BatchChunk.objects.filter(batch=batch).values_list("start", "stop")) == [(0, 25), (25, 30)]
+    last = batch_rows_create(batch.pk, 25, 30)
+    assert last == batch_rows_create(batch.pk, 25, 30)  # the second run finds them, creates none
     credentials = list(batch.credentials.order_by("row_number"))
-    assert [c.pk for c in credentials] == first and len(credentials) == 3
-    assert [c.learner["family_name"] for c in credentials] == ["Pereira 1", "Pereira 2", "Pereira 3"]
-    assert [c.holder_email for c in credentials] == [f"learner{i}@example.org" for i in (1, 2, 3)]
-    assert len({(c.status_list_id, c.status_index) for c in credentials}) == 3
-    assert batch_rows_create(batch.pk, 3, 5) and batch.credentials.count() == 5
+    assert [c.pk for c in credentials] == last and len(credentials) == 5
+    assert [c.learner["family_name"] for c in credentials] == [f"Pereira {i}" for i in range(26, 31)]
+    assert [c.holder_email for c in credentials] == [f"learner{i}@example.org" for i in range(26, 31)]
+    assert len({(c.status_list_id, c.status_index) for c in credentials}) == 5
+    assert len(batch_rows_create(batch.pk, 0, 25)) == 25 and batch.credentials.count() == 30
 
 
 @pytest.mark.django_db
@@ -86,13 +90,13 @@ def test_a_chunk_of_a_cancelled_batch_creates_nothing_and_every_row_counts_as_ca
     organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _queued(monkeypatch)
-    batch = batch_confirm(batch=_validated(organisation, staff, 4), actor=staff)
-    batch_rows_create(batch.pk, 0, 2)
-    assert batch_cancel(batch=batch, actor=staff) == 4  # two created and pending, two not created yet
-    assert batch_rows_create(batch.pk, 2, 4) == []
-    assert batch.credentials.count() == 2
+    batch = batch_confirm(batch=_validated(organisation, staff, 30), actor=staff)
+    batch_rows_create(batch.pk, 0, 25)
+    assert batch_cancel(batch=batch, actor=staff) == 30  # 25 created and pending, 5 not created yet
+    assert batch_rows_create(batch.pk, 25, 30) == []
+    assert batch.credentials.count() == 25
     assert set(batch.credentials.values_list("status", flat=True)) == {IssuedCredential.Status.CANCELLED}
-    assert batch_progress(batch).cancelled == 4
+    assert batch_progress(batch).cancelled == 30
 
 
 @pytest.mark.django_db
@@ -100,15 +104,15 @@ def test_a_batch_is_not_done_while_one_of_its_chunks_has_not_created_its_rows(
     organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _queued(monkeypatch)
-    batch = batch_confirm(batch=_validated(organisation, staff, 4), actor=staff)
-    credentials_seal(credential_ids=batch_rows_create(batch.pk, 0, 2))
+    batch = batch_confirm(batch=_validated(organisation, staff, 30), actor=staff)
+    credentials_seal(credential_ids=batch_rows_create(batch.pk, 0, 25))
     batch.refresh_from_db()
-    assert batch.status == Batch.Status.SEALING  # nothing pending, but two rows have no credential yet
+    assert batch.status == Batch.Status.SEALING  # nothing pending, but five rows have no credential yet
     progress = batch_progress(batch)
-    assert (progress.sealed, progress.pending) == (2, 2)
-    credentials_seal(credential_ids=batch_rows_create(batch.pk, 2, 4))
+    assert (progress.sealed, progress.pending) == (25, 5)
+    credentials_seal(credential_ids=batch_rows_create(batch.pk, 25, 30))
     batch.refresh_from_db()
-    assert batch.status == Batch.Status.DONE and batch_progress(batch).sealed == 4
+    assert batch.status == Batch.Status.DONE and batch_progress(batch).sealed == 30
 
 
 @pytest.mark.django_db
@@ -140,12 +144,12 @@ def test_a_worker_start_queues_only_the_chunks_left_to_do_and_finishes_a_batch_w
 
 
 @pytest.mark.django_db
-def test_creating_a_chunk_costs_the_same_statements_for_ten_or_forty_rows(
+def test_creating_a_chunk_costs_the_same_statements_for_ten_or_twenty_five_rows(
     organisation: Organisation, staff: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _queued(monkeypatch)
     counts = []
-    for size, first in ((1, 1), (10, 10), (40, 100)):  # the first opens the organisation's status list
+    for size, first in ((1, 1), (10, 10), (25, 100)):  # the first opens the organisation's status list
         batch = batch_confirm(batch=_validated(organisation, staff, size, first=first), actor=staff)
         with CaptureQueriesContext(connection) as queries:
             assert len(batch_rows_create(batch.pk, 0, size)) == size
@@ -167,7 +171,7 @@ def test_two_workers_creating_the_same_chunk_at_the_same_moment_give_each_row_on
     def worker() -> None:
         try:
             start.wait(5)
-            results.append(batch_rows_create(batch.pk, 0, 30))
+            results.append(batch_rows_create(batch.pk, 0, 25))
         except BaseException as error:
             errors.append(error)
         finally:
@@ -179,8 +183,8 @@ def test_two_workers_creating_the_same_chunk_at_the_same_moment_give_each_row_on
     for thread in threads:
         thread.join(20)
     assert not errors, errors
-    assert results[0] == results[1] and len(results[0]) == 30
-    assert batch.credentials.count() == 30
+    assert results[0] == results[1] and len(results[0]) == 25
+    assert batch.credentials.count() == 25
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite writes one transaction at a time")
@@ -251,3 +255,29 @@ def test_a_cancel_cut_short_before_its_credentials_is_finished_when_a_worker_sta
         batches_resume()
     assert queued == []
     assert set(batch.credentials.values_list("status", flat=True)) == {IssuedCredential.Status.CANCELLED}
+
+
+@pytest.mark.django_db
+def test_a_batch_confirmed_before_chunks_had_their_rows_is_sealed_and_finished_by_a_worker_start(
+    organisation: Organisation,
+    staff: User,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """As an upgrade finds it: every credential created at confirmation, no chunk rows, no count of rows."""
+    from issuing.services.batches import credentials_create
+    from issuing.sheets import LearnerRow
+
+    queued = _queued(monkeypatch)
+    batch = batch_confirm(batch=_validated(organisation, staff, 3), actor=staff)
+    BatchChunk.objects.filter(batch=batch).delete()
+    Batch.objects.filter(pk=batch.pk).update(confirmed_rows=0)
+    rows = [LearnerRow.from_json(row) for row in batch.rows]
+    credentials_create(organisation=organisation, rows=rows, batch=batch)
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert batches_resume() == 1
+    assert queued == [(batch.pk, 0, 3)]
+    credentials_seal(credential_ids=batch_rows_create(batch.pk, 0, 3))
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.DONE and batch.credentials.count() == 3
