@@ -75,7 +75,8 @@ def main() -> None:
         batch = batch_confirm(batch=batch, actor="bench")
     finally:
         batches.enqueue_sealing = enqueue
-    credentials_seal(credential_ids=batches.batch_rows_create(batch.pk, 0, len(batch.rows)))
+    for start, stop in batches.batch_chunks(batch):  # as the workers would, chunk by chunk
+        credentials_seal(credential_ids=batches.batch_rows_create(batch.pk, start, stop))
     xmls = [
         bytes(xml or b"") for xml in batch.credentials.order_by("row_number").values_list("xml", flat=True)
     ]
