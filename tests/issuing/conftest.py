@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import openpyxl
 import pytest
+from django.db import connections
 from django.test import Client
 
 from europass.accounts.models import Membership, User
@@ -71,6 +74,27 @@ def csv_bytes(
         lines.append(delimiter.join("" if row.get(c.key) is None else str(row.get(c.key)) for c in COLUMNS))
     data = ("\r\n".join(lines) + "\r\n").encode(encoding)
     return (b"\xef\xbb\xbf" + data) if bom else data
+
+
+def concurrently(*steps: Callable[[], object], timeout: float = 20) -> list[BaseException]:
+    """Run each step in its own thread (its own database connection, closed at its end), wait for them all;
+    returns what they raised (a deadlock is an error PostgreSQL raises in one of them)."""
+    errors: list[BaseException] = []
+
+    def run(step: Callable[[], object]) -> None:
+        try:
+            step()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return errors
 
 
 def rows_created(batch: Batch) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from europass.accounts.models import User
 from europass.registry.models import Organisation
@@ -15,7 +15,7 @@ from issuing.models import AuditEvent, Batch, IssuedCredential
 from issuing.services.batches import batches_resume
 from issuing.services.sealing import batch_finish_if_done
 
-from .conftest import confirmed_batch
+from .conftest import concurrently, confirmed_batch
 
 
 def _store(credential_id: int) -> None:
@@ -32,38 +32,23 @@ def test_two_last_chunks_stored_at_the_same_moment_mark_the_batch_done_once(
     batch = confirmed_batch(organisation, staff, 2, monkeypatch)
     first, second = batch.credentials.order_by("id").values_list("id", flat=True)
     first_checked, second_storing = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
 
     def chunk_a() -> None:
-        try:
-            with transaction.atomic():
-                _store(first)
-                batch_finish_if_done(batch.pk)  # sees the second credential pending
-                first_checked.set()
-                second_storing.wait(5)
-                threading.Event().wait(0.3)  # the other chunk checks while this one has not committed
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            _store(first)
+            batch_finish_if_done(batch.pk)  # sees the second credential pending
+            first_checked.set()
+            second_storing.wait(5)
+            threading.Event().wait(0.3)  # the other chunk checks while this one has not committed
 
     def chunk_b() -> None:
-        try:
-            first_checked.wait(5)
-            with transaction.atomic():
-                _store(second)
-                second_storing.set()
-                batch_finish_if_done(batch.pk)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        first_checked.wait(5)
+        with transaction.atomic():
+            _store(second)
+            second_storing.set()
+            batch_finish_if_done(batch.pk)
 
-    threads = [threading.Thread(target=chunk_a), threading.Thread(target=chunk_b)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
+    errors = concurrently(chunk_a, chunk_b, timeout=10)
     assert not errors, errors
     batch.refresh_from_db()
     assert batch.status == Batch.Status.DONE

@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from europass.accounts.models import User
@@ -25,7 +25,7 @@ from issuing.services.batches import (
 )
 from issuing.services.sealing import credentials_seal
 
-from .conftest import learner, xlsx
+from .conftest import concurrently, learner, xlsx
 
 
 def _validated(organisation: Organisation, staff: User, n: int, *, first: int = 1) -> Batch:
@@ -166,22 +166,12 @@ def test_two_workers_creating_the_same_chunk_at_the_same_moment_give_each_row_on
     batch = batch_confirm(batch=_validated(organisation, staff, 30), actor=staff)
     start = threading.Barrier(2)
     results: list[list[int]] = []
-    errors: list[BaseException] = []
 
     def worker() -> None:
-        try:
-            start.wait(5)
-            results.append(batch_rows_create(batch.pk, 0, 25))
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        start.wait(5)
+        results.append(batch_rows_create(batch.pk, 0, 25))
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    errors = concurrently(worker, worker)
     assert not errors, errors
     assert results[0] == results[1] and len(results[0]) == 25
     assert batch.credentials.count() == 25
@@ -200,37 +190,22 @@ def test_cancelling_while_a_chunk_is_being_stored_waits_for_it_and_neither_deadl
     batch = batch_confirm(batch=_validated(organisation, staff, 3), actor=staff)
     first, *_rest = batch_rows_create(batch.pk, 0, 3)
     stored, cancelled = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
 
     def chunk() -> None:  # stores one credential, then (holding its row) asks whether the batch is done
-        try:
-            with transaction.atomic():
-                IssuedCredential.objects.filter(pk=first, status=IssuedCredential.Status.PENDING).update(
-                    status=IssuedCredential.Status.SEALED
-                )
-                stored.set()
-                cancelled.wait(0.5)  # the cancel is waiting for this credential's row
-                batch_finish_if_done(batch.pk)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            IssuedCredential.objects.filter(pk=first, status=IssuedCredential.Status.PENDING).update(
+                status=IssuedCredential.Status.SEALED
+            )
+            stored.set()
+            cancelled.wait(0.5)  # the cancel is waiting for this credential's row
+            batch_finish_if_done(batch.pk)
 
     def cancel() -> None:
-        try:
-            stored.wait(5)
-            batch_cancel(batch=Batch.objects.get(pk=batch.pk), actor=staff)
-            cancelled.set()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        stored.wait(5)
+        batch_cancel(batch=Batch.objects.get(pk=batch.pk), actor=staff)
+        cancelled.set()
 
-    threads = [threading.Thread(target=chunk), threading.Thread(target=cancel)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    errors = concurrently(chunk, cancel)
     assert not errors, errors  # a deadlock is an error PostgreSQL raises in one of them
     batch.refresh_from_db()
     assert batch.status == Batch.Status.CANCELLED
