@@ -256,3 +256,34 @@ def test_a_batch_confirmed_before_chunks_had_their_rows_is_sealed_and_finished_b
     credentials_seal(credential_ids=batch_rows_create(batch.pk, 0, 3))
     batch.refresh_from_db()
     assert batch.status == Batch.Status.DONE and batch.credentials.count() == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "The credentials appear here as they are created"),
+        ("fr", "Les attestations apparaissent ici à mesure qu'elles sont créées"),
+    ],
+)
+def test_the_batch_page_of_a_batch_just_confirmed_says_its_credentials_appear_as_they_are_created(
+    organisation: Organisation,
+    staff: User,
+    staff_client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    said: str,
+) -> None:
+    _queued(monkeypatch)
+    batch = batch_confirm(batch=_validated(organisation, staff, 3), actor=staff)
+    page = staff_client.get(f"/issuing/batches/{batch.public_id}/", HTTP_ACCEPT_LANGUAGE=lang)
+    assert page.status_code == 200
+    assert said in page.content.decode() and "No credential matches" not in page.content.decode()
+    batch_rows_create(batch.pk, 0, 3)  # the first chunk's worker has created them: the table shows them
+    shown = staff_client.get(
+        f"/issuing/batches/{batch.public_id}/", HTTP_ACCEPT_LANGUAGE=lang
+    ).content.decode()
+    assert shown.count('data-testid="credential-row"') == 3 and 'data-testid="credentials-empty"' not in shown
+    filtered = staff_client.get(f"/issuing/batches/{batch.public_id}/?q=nobody", HTTP_ACCEPT_LANGUAGE=lang)
+    assert 'data-testid="credentials-empty"' in filtered.content.decode()
+    assert said not in filtered.content.decode()  # a search that finds nothing says so, as before
