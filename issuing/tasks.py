@@ -2,39 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from celery import shared_task
 from celery.signals import worker_ready
+
+if TYPE_CHECKING:
+    from .services.sealing import SealResult
+
+
+def _sealed_or_later(task: Any, seal: Callable[[], SealResult]) -> dict[str, int]:
+    """Run ``seal``; while the e-seal key's device or service cannot sign, retry the task with a growing delay (5 s
+    doubling to 5 minutes, without end: the batch page says why it waits, and it goes on when the key works again)."""
+    from .services.sealing import SourceUnavailable
+
+    try:
+        return seal().to_json()
+    except SourceUnavailable:
+        raise task.retry(countdown=min(300, 5 * 2 ** min(task.request.retries, 6))) from None
 
 
 @shared_task(
     bind=True, name="issuing.seal_chunk", acks_late=True, reject_on_worker_lost=True, max_retries=None
 )
 def seal_chunk(self: Any, credential_ids: list[int]) -> dict[str, int]:
-    """Seal a chunk; while the e-seal key's device or service cannot sign, retry with a growing delay (5 s doubling
-    to 5 minutes, without end: the batch page says why it waits, and it goes on when the key works again)."""
-    from .services.sealing import SourceUnavailable, credentials_seal
+    """Seal the pending credentials among ``credential_ids`` (one credential issued on its own)."""
+    from .services.sealing import credentials_seal
 
-    try:
-        return credentials_seal(credential_ids=credential_ids).to_json()
-    except SourceUnavailable:
-        raise self.retry(countdown=min(300, 5 * 2 ** min(self.request.retries, 6))) from None
+    return _sealed_or_later(self, lambda: credentials_seal(credential_ids=credential_ids))
 
 
 @shared_task(
     bind=True, name="issuing.seal_rows", acks_late=True, reject_on_worker_lost=True, max_retries=None
 )
 def seal_rows(self: Any, batch_id: int, start: int, stop: int) -> dict[str, int]:
-    """Create the pending credentials of a confirmed batch's rows ``start:stop`` (those not created yet), then seal
-    them; retried as ``seal_chunk`` is while the e-seal key cannot sign."""
-    from .services.batches import batch_rows_create
-    from .services.sealing import SourceUnavailable, credentials_seal
+    """Create and seal the credentials of a confirmed batch's rows ``start:stop``."""
+    from .services.batches import batch_chunk_seal
 
-    try:
-        return credentials_seal(credential_ids=batch_rows_create(batch_id, start, stop)).to_json()
-    except SourceUnavailable:
-        raise self.retry(countdown=min(300, 5 * 2 ** min(self.request.retries, 6))) from None
+    return _sealed_or_later(self, lambda: batch_chunk_seal(batch_id, start, stop))
 
 
 @shared_task(name="issuing.deliver_chunk", acks_late=True, reject_on_worker_lost=True, max_retries=3)

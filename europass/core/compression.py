@@ -18,6 +18,15 @@ from django.db import migrations
 log = logging.getLogger(__name__)
 
 
+def lz4_available(connection: Any) -> bool:
+    """Whether this PostgreSQL server was built with lz4 (it lists only the methods it has)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+        )
+        return cursor.fetchone() is not None
+
+
 def lz4(*columns: tuple[str, str]) -> migrations.RunPython:
     """A migration operation: the ``(table, column)`` pairs compressed with lz4 from now on (PostgreSQL)."""
 
@@ -25,14 +34,11 @@ def lz4(*columns: tuple[str, str]) -> migrations.RunPython:
         connection = schema_editor.connection
         if connection.vendor != "postgresql":
             return
+        if not lz4_available(connection):
+            log.warning("PostgreSQL was built without lz4: large values stay compressed with pglz")
+            return
+        quote = connection.ops.quote_name
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
-            )
-            if cursor.fetchone() is None:
-                log.warning("PostgreSQL was built without lz4: large values stay compressed with pglz")
-                return
-            quote = connection.ops.quote_name
             for table, column in columns:
                 cursor.execute(f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column)} SET COMPRESSION lz4")
 

@@ -22,7 +22,7 @@ from europass.status.services import status_allocate
 from ..audit import audit
 from ..models import AuditEvent, Batch, BatchChunk, IssuedCredential
 from ..sheets import IssueKey, LearnerRow, read_sheet, validate_sheet
-from .sealing import batch_finish_if_done
+from .sealing import SealResult, batch_finish_if_done, credentials_seal
 from .seals import active_seal
 
 
@@ -240,6 +240,12 @@ def batch_rows_create(batch_id: int, start: int, stop: int) -> list[int]:
             created = credentials_create(organisation=batch.organisation, rows=missing, batch=batch)
             pending += [credential.pk for credential in created]
     return sorted(pending)
+
+
+def batch_chunk_seal(batch_id: int, start: int, stop: int) -> SealResult:
+    """What a worker does with a chunk of a confirmed batch: its rows' pending credentials created (those not created
+    yet), then sealed. Raises ``SourceUnavailable`` as ``credentials_seal`` does."""
+    return credentials_seal(credential_ids=batch_rows_create(batch_id, start, stop))
 
 
 def batches_resume() -> int:

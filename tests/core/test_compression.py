@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from europass.core.compression import lz4_available
+
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="TOAST compression is PostgreSQL's"),
@@ -24,16 +26,8 @@ COLUMNS = [
 ]
 
 
-def _lz4_available() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
-        )
-        return cursor.fetchone() is not None
-
-
 def test_the_document_columns_compress_new_values_with_lz4() -> None:
-    if not _lz4_available():
+    if not lz4_available(connection):
         pytest.skip("this PostgreSQL was built without lz4")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -46,7 +40,7 @@ def test_the_document_columns_compress_new_values_with_lz4() -> None:
 
 
 def test_a_large_document_stored_is_compressed_with_lz4_and_reads_back_the_same() -> None:
-    if not _lz4_available():
+    if not lz4_available(connection):
         pytest.skip("this PostgreSQL was built without lz4")
     import datetime as dt
 
